@@ -1,0 +1,126 @@
+# libringbuf — plain make. `make` builds everything, `make test` runs the
+# suite in three builds (plain, ASan+UBSan, TSan), `make run` runs the main
+# job (the benchmark), `make install PREFIX=...` installs.
+VERSION   := 0.1.0
+SOVERSION := 0
+PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+CC        ?= cc
+CLANG     ?= clang
+BUILD     ?= build
+SAN       ?=
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
+             -Wstrict-prototypes -Wno-missing-field-initializers
+BASE      := -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread
+ifeq ($(SAN),asan)
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SAN),tsan)
+SANFLAGS  := -fsanitize=thread -fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(SANFLAGS)
+LDLIBS    := -pthread
+
+LIB_SRCS  := $(wildcard src/*.c)
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_HDRS  := $(wildcard src/*.h include/*.h)
+TESTLIB   := $(wildcard test/lib/*.c)
+TESTLIB_HDRS := $(wildcard test/lib/*.h)
+TESTS     := $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c))
+EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+TOOL_SRCS := $(wildcard tools/*.c) $(wildcard bench/*.c)
+TOOL_HDRS := $(wildcard tools/*.h bench/*.h)
+FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/*.c))
+
+STATIC    := $(BUILD)/libringbuf.a
+SHARED    := $(BUILD)/libringbuf.so.$(VERSION)
+TOOL      := $(BUILD)/ringbuf
+
+.PHONY: all lib tests examples tool fuzzers test check run install uninstall clean deps model bench-quick
+all: lib tool examples tests
+
+lib: $(STATIC) $(SHARED) $(BUILD)/libringbuf.pc
+tests: $(TESTS)
+examples: $(EXAMPLES)
+tool: $(TOOL)
+
+$(BUILD)/obj/%.o: src/%.c $(LIB_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(STATIC): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJS) src/libringbuf.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libringbuf.so.$(SOVERSION) \
+		-Wl,--version-script=src/libringbuf.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf libringbuf.so.$(VERSION) $(BUILD)/libringbuf.so.$(SOVERSION)
+	ln -sf libringbuf.so.$(VERSION) $(BUILD)/libringbuf.so
+
+$(BUILD)/libringbuf.pc: libringbuf.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+$(BUILD)/test/%: test/%.c $(TESTLIB) $(TESTLIB_HDRS) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itest/lib -o $@ $< $(TESTLIB) $(STATIC) $(LDLIBS)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
+
+$(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(TESTLIB) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(STATIC) $(LDLIBS) -ldl
+
+# libFuzzer targets: clang, ASan+UBSan, the library sources compiled in.
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE) -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS)
+fuzzers: $(FUZZERS)
+
+# The whole suite: three builds, one runner, one closing line.
+test: deps
+	$(MAKE) BUILD=build all
+	$(MAKE) BUILD=build/asan SAN=asan tests tool
+	$(MAKE) BUILD=build/tsan SAN=tsan tests tool
+	$(MAKE) BUILD=build fuzzers
+	test/run.sh build build/asan build/tsan
+
+# Only the plain build (quick iteration).
+check: tests tool
+	test/run.sh $(BUILD)
+
+model:
+	$(MAKE) -C model check
+
+run: deps tool
+	$(TOOL) bench
+
+deps:
+	@.ci/deps
+
+install: lib tool
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libringbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libringbuf.so.$(SOVERSION)
+	ln -sf libringbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libringbuf.so
+	install -m 644 include/ringbuf.h include/ringbuf_format.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(BUILD)/libringbuf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/
+	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
+	for m in man/*.3; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libringbuf.* $(DESTDIR)$(LIBDIR)/pkgconfig/libringbuf.pc \
+		$(DESTDIR)$(INCDIR)/ringbuf.h $(DESTDIR)$(INCDIR)/ringbuf_format.h $(DESTDIR)$(BINDIR)/ringbuf
+
+clean:
+	rm -rf build

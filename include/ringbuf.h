@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libringbuf — the Linux BPF ring buffer in user space, and one consumer API
+ * for user rings, kernel BPF ring buffers and kernel ftrace ring buffers.
+ *
+ * Conventions (see man/ringbuf.3):
+ *  - a function returning int returns 0 or a count on success and a negative
+ *    errno on failure; a function returning a pointer returns NULL and sets
+ *    errno;
+ *  - every free function accepts NULL;
+ *  - options structs start with `size_t sz` and are declared with
+ *    RINGBUF_OPTS() (or RINGBUF_DECLARE_OPTS() for the other option types),
+ *    which zero-fills them and sets sz, so old binaries keep working when
+ *    fields are added.
+ */
+#ifndef RINGBUF_H
+#define RINGBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RINGBUF_API __attribute__((visibility("default")))
+
+#define RINGBUF_VERSION_MAJOR 0
+#define RINGBUF_VERSION_MINOR 1
+#define RINGBUF_VERSION_PATCH 0
+#define RINGBUF_VERSION_STRING "0.1.0"
+
+/* ---- constants (values equal the kernel's BPF_RB_* / BPF_RINGBUF_*) ---- */
+#define RINGBUF_NO_WAKEUP      1ULL   /* commit flags */
+#define RINGBUF_FORCE_WAKEUP   2ULL
+#define RINGBUF_AVAIL_DATA     0      /* query */
+#define RINGBUF_RING_SIZE      1
+#define RINGBUF_CONS_POS       2
+#define RINGBUF_PROD_POS       3
+#define RINGBUF_OVERWRITE_POS  4
+#define RINGBUF_PENDING_POS    5      /* extension: oldest uncommitted record */
+#define RINGBUF_BUSY_BIT       (1U << 31)  /* record header */
+#define RINGBUF_DISCARD_BIT    (1U << 30)
+#define RINGBUF_HDR_SZ         8
+#define RINGBUF_F_OVERWRITE    (1U << 19)  /* creation flag */
+
+/* Declare an options struct of TYPE named NAME, zero-filled, with sz set. */
+#define RINGBUF_DECLARE_OPTS(TYPE, NAME, ...)                                  \
+	struct TYPE NAME = ({                                                  \
+		struct TYPE __rb_o;                                            \
+		__builtin_memset(&__rb_o, 0, sizeof(__rb_o));                  \
+		__rb_o = (struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ }; \
+		__rb_o;                                                        \
+	})
+#define RINGBUF_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_opts, NAME, __VA_ARGS__)
+
+/* ---- rings ---- */
+struct ringbuf;
+
+struct ringbuf_opts {
+	size_t sz;
+	uint32_t flags;       /* RINGBUF_F_OVERWRITE */
+	uint32_t mode;        /* permissions of a named ring; 0 means 0600 */
+	/* A record still BUSY after this many milliseconds, whose producer
+	 * process is dead, is recovered by the consumer. 0 means the default
+	 * (RINGBUF_DEFAULT_RECOVER_MS); UINT32_MAX disables it. */
+	uint32_t recover_ms;
+	uint32_t __pad;
+	/* Start both positions here instead of 0 (multiple of 8). For tests
+	 * and for proving position arithmetic far beyond 2^32. */
+	uint64_t start_pos;
+};
+#define RINGBUF_DEFAULT_RECOVER_MS 1000
+
+/* name NULL: an anonymous ring (this process and its fork children).
+ * Otherwise a named ring that other processes attach to with ringbuf_open():
+ * a name without '/' is a POSIX shared memory object, a path is a file.
+ * size: data bytes; a power of two and a multiple of the page size (EINVAL). */
+RINGBUF_API struct ringbuf *ringbuf_create(const char *name, size_t size,
+					   const struct ringbuf_opts *opts);
+#define RINGBUF_PRODUCER 1
+#define RINGBUF_CONSUMER 2
+RINGBUF_API struct ringbuf *ringbuf_open(const char *name, int role);  /* role: a mix of the two */
+RINGBUF_API struct ringbuf *ringbuf_open_opts(const char *name, int role,
+					      const struct ringbuf_opts *opts);
+RINGBUF_API int  ringbuf_unlink(const char *name);
+RINGBUF_API void ringbuf_free(struct ringbuf *rb);
+
+/* ---- producing: any number of threads and processes at once ---- */
+RINGBUF_API void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags); /* flags: 0 */
+RINGBUF_API void  ringbuf_submit(struct ringbuf *rb, void *sample, uint64_t flags);
+RINGBUF_API void  ringbuf_discard(struct ringbuf *rb, void *sample, uint64_t flags);
+RINGBUF_API int   ringbuf_output(struct ringbuf *rb, const void *data, size_t size, uint64_t flags);
+RINGBUF_API uint64_t ringbuf_query(const struct ringbuf *rb, uint64_t flags);
+/* reserve/output fail with ENOSPC when there is no room, E2BIG when the record
+ * can never fit, EINVAL for unknown flags; the ring is unchanged then. */
+
+/* ---- consuming: one consumer per ring at a time ---- */
+typedef int (*ringbuf_sample_fn)(void *ctx, void *data, size_t size);
+RINGBUF_API int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx);
+RINGBUF_API int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
+RINGBUF_API int ringbuf_fd(const struct ringbuf *rb);   /* readable (epoll) when woken */
+/* Before sleeping on ringbuf_fd() yourself, arm the wakeup: returns 1 when
+ * data is already there (consume instead of sleeping), 0 when it is safe to
+ * sleep. The manager's poll does this for you. */
+RINGBUF_API int ringbuf_wait_prepare(struct ringbuf *rb);
+/* Wait up to timeout_ms (-1: forever) for data on this ring and consume it. */
+RINGBUF_API int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms);
+
+/* ---- statistics ---- */
+struct ringbuf_stats {
+	size_t sz;
+	uint64_t delivered_records;   /* handed to a callback */
+	uint64_t delivered_bytes;
+	uint64_t discarded_records;   /* discarded by their producer, skipped */
+	uint64_t dropped_records;     /* reservations refused for lack of room */
+	uint64_t orphaned_records;    /* left BUSY by a dead producer, recovered */
+	uint64_t corrupt_events;      /* garbage found in shared memory */
+	uint64_t overwritten_records; /* overwrite mode: lost before being read */
+	uint64_t overwritten_bytes;
+	uint64_t lost_events;         /* ftrace: events the kernel dropped */
+	uint64_t wakeups;             /* notifications producers sent */
+};
+RINGBUF_API int ringbuf_get_stats(const struct ringbuf *rb, struct ringbuf_stats *st);
+
+/* ---- cross-process robustness ---- */
+/* Recover records left BUSY by dead producers now, without waiting for the
+ * timeout. Returns the number of records recovered or a negative errno. */
+RINGBUF_API int ringbuf_recover(struct ringbuf *rb);
+
+/* ---- overwrite mode ---- */
+/* Copy out the newest committed records (at most max_records and max_bytes of
+ * payload; 0 means no limit), oldest first, without consuming them. fn gets a
+ * private copy. Returns the number of records passed to fn. */
+RINGBUF_API int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
+				 size_t max_records, size_t max_bytes);
+
+/* ---- the consumer manager: many sources on one epoll ---- */
+struct ringbuf_consumer;
+RINGBUF_API struct ringbuf_consumer *ringbuf_consumer_new(void);
+RINGBUF_API int  ringbuf_consumer_add(struct ringbuf_consumer *c, struct ringbuf *rb,
+				      ringbuf_sample_fn fn, void *ctx);   /* rb must outlive c */
+RINGBUF_API int  ringbuf_consumer_add_bpf(struct ringbuf_consumer *c, int map_fd,
+					  ringbuf_sample_fn fn, void *ctx); /* kernel BPF_MAP_TYPE_RINGBUF */
+RINGBUF_API int  ringbuf_consumer_poll(struct ringbuf_consumer *c, int timeout_ms);
+RINGBUF_API int  ringbuf_consumer_consume(struct ringbuf_consumer *c);
+RINGBUF_API int  ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n);
+RINGBUF_API int  ringbuf_consumer_epoll_fd(const struct ringbuf_consumer *c);
+RINGBUF_API void ringbuf_consumer_free(struct ringbuf_consumer *c);
+/* Per-source access, like libbpf's ring_buffer__ring(): the idx-th source
+ * added (0-based), or NULL with errno ENOENT. A kernel BPF source is a
+ * struct ringbuf too: query, consume and stats work on it. */
+RINGBUF_API struct ringbuf *ringbuf_consumer_ring(const struct ringbuf_consumer *c, unsigned int idx);
+RINGBUF_API int ringbuf_consumer_ring_cnt(const struct ringbuf_consumer *c);
+/* A kernel BPF_MAP_TYPE_RINGBUF map, mapped as the kernel permits, for
+ * consuming without a manager. */
+RINGBUF_API struct ringbuf *ringbuf_open_bpf(int map_fd);
+
+/* ---- kernel ftrace ring buffers (Linux 6.10+) ---- */
+struct ringbuf_ftrace_event {
+	int cpu;
+	uint64_t ts;            /* full timestamp, trace clock units (ns for "local") */
+	const void *data;       /* raw event payload (starts with common_type) */
+	uint32_t size;
+};
+typedef int (*ringbuf_ftrace_fn)(void *ctx, const struct ringbuf_ftrace_event *ev);
+struct ringbuf_ftrace_opts {
+	size_t sz;
+	const char *tracefs;    /* NULL: find it (mounted where it is) */
+	const char *instance;   /* NULL: the top-level buffer */
+	const int *cpus;        /* NULL: every online CPU */
+	int ncpus;
+	bool mount;             /* mount tracefs when it is not mounted */
+	bool merge;             /* deliver all CPUs in timestamp order */
+};
+#define RINGBUF_FTRACE_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_ftrace_opts, NAME, __VA_ARGS__)
+/* Add the per-CPU buffers of a tracefs instance as sources. Returns the
+ * number of CPUs added or a negative errno. */
+RINGBUF_API int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c,
+					    const struct ringbuf_ftrace_opts *opts,
+					    ringbuf_ftrace_fn fn, void *ctx);
+
+/* ---- misc ---- */
+RINGBUF_API const char *ringbuf_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RINGBUF_H */

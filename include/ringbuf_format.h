@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared-memory format of a libringbuf user ring, as a wire format.
+ * docs/FORMAT.md is the prose version; a program in another language can
+ * read and write a ring from these two alone.
+ *
+ * All fields are native-endian, fixed width, at the offsets given; offsets
+ * are from the start of the file (or the memfd of an anonymous ring). PAGE is
+ * meta.page_size. The file is laid out like the kernel's struct bpf_ringbuf,
+ * whose first page user space never sees, so record headers carry exactly the
+ * pg_off values the kernel would give them:
+ *
+ *   0          meta page       struct ringbuf_meta (this library's own)
+ *   PAGE       consumer page   u64 consumer_pos at 0 (kernel layout)
+ *   2*PAGE     producer page   u64 producer_pos at 0, pending_pos at 8,
+ *                              overwrite_pos at 16 (kernel layout)
+ *   3*PAGE     data            data_size bytes; mapped twice back to back
+ *
+ * A record at position pos starts at data + (pos & (data_size - 1)):
+ *   u32 len     payload length | BUSY (bit 31) | DISCARD (bit 30)
+ *   u32 pg_off  committed: page offset of the header from the file start,
+ *               (3*PAGE + (pos & mask)) / PAGE, as the kernel writes it;
+ *               while BUSY: the producer slot that owns the record
+ *   payload     len bytes, then padding to round_up(len + 8, 8)
+ */
+#ifndef RINGBUF_FORMAT_H
+#define RINGBUF_FORMAT_H
+
+#include <stdint.h>
+
+#define RINGBUF_MAGIC          0x31465542474e4952ULL /* "RINGBUF1" read as a little-endian u64 */
+#define RINGBUF_FORMAT_VERSION 1
+#define RINGBUF_META_PAGES     1   /* pages before the consumer page */
+#define RINGBUF_POS_PAGES      2   /* consumer page + producer page */
+#define RINGBUF_DATA_PGOFF     (RINGBUF_META_PAGES + RINGBUF_POS_PAGES)
+#define RINGBUF_MAX_RECORD_SZ  (UINT32_MAX / 4)
+#define RINGBUF_MAX_PRODUCERS  48
+
+/* Offsets inside the consumer page. */
+#define RINGBUF_CONS_POS_OFF     0
+#define RINGBUF_CONS_WAITING_OFF 8   /* u32: consumer armed a wakeup (ours) */
+
+/* Offsets inside the producer page (kernel layout). */
+#define RINGBUF_PROD_POS_OFF     0
+#define RINGBUF_PENDING_POS_OFF  8
+#define RINGBUF_OVER_POS_OFF     16
+
+/* A producer process attached to the ring (for dead-producer recovery). */
+struct ringbuf_producer_slot {
+	uint32_t pid;            /* 0: free */
+	uint32_t __pad;
+	uint64_t start_time;     /* /proc/PID/stat starttime, guards pid reuse */
+	uint64_t records;        /* records committed by this producer */
+	uint64_t __reserved;
+};
+
+/* The meta page. Cache lines are split by who writes them. */
+struct ringbuf_meta {
+	/* line 0: written once at creation, read-only after */
+	uint64_t magic;          /*  0 RINGBUF_MAGIC */
+	uint32_t version;        /*  8 RINGBUF_FORMAT_VERSION */
+	uint32_t meta_size;      /* 12 sizeof(struct ringbuf_meta) */
+	uint32_t page_size;      /* 16 */
+	uint32_t flags;          /* 20 RINGBUF_F_* */
+	uint64_t data_size;      /* 24 power of two, multiple of page_size */
+	uint32_t word_size;      /* 32 sizeof(long) of the creator: 8 */
+	uint32_t mode;           /* 36 permissions asked for at creation */
+	uint32_t recover_ms;     /* 40 dead-producer timeout */
+	uint32_t __pad0;         /* 44 */
+	uint64_t create_time_ns; /* 48 CLOCK_REALTIME */
+	uint64_t __pad1;         /* 56 */
+
+	/* line 1: written by producers (atomic adds, rare paths only) */
+	uint64_t dropped_records;   /* 64  */
+	uint64_t wakeups;           /* 72  */
+	uint64_t overwritten_records; /* 80 */
+	uint64_t overwritten_bytes; /* 88  */
+	uint32_t reclaim_lock;      /* 96  overwrite mode: pid holding reclaim */
+	uint32_t __pad2;            /* 100 */
+	uint64_t reclaimed_pos;     /* 104 overwrite mode: zeroed up to here */
+	uint64_t __pad3[2];         /* 112 */
+
+	/* line 2: written by the consumer */
+	uint64_t delivered_records; /* 128 */
+	uint64_t delivered_bytes;   /* 136 */
+	uint64_t discarded_records; /* 144 */
+	uint64_t orphaned_records;  /* 152 */
+	uint64_t corrupt_events;    /* 160 */
+	uint32_t consumer_pid;      /* 168 claim: pid of the consumer, 0 free */
+	uint32_t __pad4;            /* 172 */
+	uint64_t consumer_start;    /* 176 starttime of the consumer process */
+	uint64_t __pad5;            /* 184 */
+
+	/* lines 3..: producer slots, 32 bytes each */
+	struct ringbuf_producer_slot producers[RINGBUF_MAX_PRODUCERS]; /* 192 */
+};
+
+#endif /* RINGBUF_FORMAT_H */

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The consumer side of one ring: the one loop that every kind of source
+ * (user ring, kernel BPF ring) goes through, the wakeup arming, and a
+ * single-ring poll. Shared memory is untrusted here: every position and
+ * header is read once, checked, and garbage ends the call with -EBADMSG.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* How far the consumer may run ahead of the consumer_pos it has published.
+ * Publishing once per batch instead of once per record keeps the consumer
+ * page's cache line from bouncing on every record. */
+static uint64_t publish_batch(const struct ringbuf *rb)
+{
+	return rb->size / 4 < 16384 ? rb->size / 4 : 16384;
+}
+
+static uint64_t *stat_slot(struct ringbuf *rb, size_t off)
+{
+	struct ringbuf_meta *m = rb->meta;
+
+	if (m) {
+		switch (off) {
+		case offsetof(struct ringbuf_stats, delivered_records): return &m->delivered_records;
+		case offsetof(struct ringbuf_stats, delivered_bytes): return &m->delivered_bytes;
+		case offsetof(struct ringbuf_stats, discarded_records): return &m->discarded_records;
+		case offsetof(struct ringbuf_stats, orphaned_records): return &m->orphaned_records;
+		case offsetof(struct ringbuf_stats, corrupt_events): return &m->corrupt_events;
+		case offsetof(struct ringbuf_stats, overwritten_records): return &m->overwritten_records;
+		case offsetof(struct ringbuf_stats, overwritten_bytes): return &m->overwritten_bytes;
+		default: break;
+		}
+	}
+	return (uint64_t *)(void *)((uint8_t *)&rb->local_stats + off);
+}
+
+RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t off, uint64_t v)
+{
+	if (v)
+		rb_add_relaxed(stat_slot(rb, off), v);
+}
+
+int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
+{
+	struct ringbuf *rb = (struct ringbuf *)crb;
+	struct ringbuf_stats s;
+	size_t n;
+
+	if (!rb || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.sz = sizeof(s);
+	for (size_t off = offsetof(struct ringbuf_stats, delivered_records);
+	     off < sizeof(s); off += sizeof(uint64_t))
+		*(uint64_t *)(void *)((uint8_t *)&s + off) = rb_load_relaxed(stat_slot(rb, off));
+	if (rb->meta) {
+		s.dropped_records = rb_load_relaxed(&rb->meta->dropped_records);
+		s.wakeups = rb_load_relaxed(&rb->meta->wakeups);
+	}
+	n = st->sz < sizeof(s) ? st->sz : sizeof(s);
+	memcpy((uint8_t *)st + sizeof(size_t), (uint8_t *)&s + sizeof(size_t), n - sizeof(size_t));
+	return 0;
+}
+
+static int corrupt(struct ringbuf *rb)
+{
+	RB_STAT(rb, corrupt_events, 1);
+	return -EBADMSG;
+}
+
+/* The consumer stopped at a record not yet committed. A record that stays
+ * so past the ring's timeout may belong to a dead producer: recover.c
+ * decides. Returns 1 when the record was recovered and can be skipped. */
+static int stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
+{
+	uint64_t now;
+
+	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
+		return 0;
+	now = rb_now_ns();
+	if (rb->stuck_pos != cons || !rb->stuck_since_ns) {
+		rb->stuck_pos = cons;
+		rb->stuck_since_ns = now;
+		return 0;
+	}
+	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
+		return 0;
+	return rb_recover_stuck(rb, cons, prod, 0);
+}
+
+RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
+{
+	const int zero = rb->kind == RB_KIND_USER;
+	const uint64_t batch = publish_batch(rb);
+	uint64_t cons, published, prod, w, len, fp, bytes = 0, discarded = 0;
+	uint32_t len32;
+	uint64_t *hdr;
+	size_t cnt = 0;
+	int ret = 0;
+
+	if (rb->flags & RINGBUF_F_OVERWRITE)
+		return rb_consume_overwrite(rb, fn, ctx, n);
+	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
+		rb_store_relaxed(rb->cons_waiting, 0);
+
+	/* Only this consumer writes consumer_pos. */
+	cons = published = rb_load_relaxed(rb->consumer_pos);
+	for (;;) {
+		/* [C1] acquire: pairs with the producers' CAS [P2]. */
+		prod = rb_load_acquire(rb->producer_pos);
+		if (rb_unlikely(prod - cons > rb->size)) {
+			ret = corrupt(rb);
+			goto out;
+		}
+		if (cons == prod)
+			goto out;
+		while (cons != prod) {
+			if (cnt >= n)
+				goto out;
+			hdr = rb_hdr_at(rb, cons);
+			/* [C2] acquire: pairs with the commit's release [P4]/[P5];
+			 * a committed header makes its payload visible. */
+			w = rb_load_acquire(hdr);
+			len32 = rb_hdr_len(w);
+			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
+				/* Not written yet (zero) or not committed yet. */
+				if (!stopped_at(rb, cons, prod))
+					goto out;
+				continue; /* recovered: the header now says DISCARD */
+			}
+			len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+			fp = rb_round_up_hdr(len);
+			if (rb_unlikely(fp > prod - cons ||
+					(zero && rb_hdr_pgoff(w) != rb_pgoff_of(rb, cons)))) {
+				ret = corrupt(rb);
+				goto out;
+			}
+			if (!(len32 & RINGBUF_DISCARD_BIT)) {
+				cnt++;
+				bytes += len;
+				ret = fn(ctx, hdr + 1, len);
+			} else {
+				discarded++;
+			}
+			/* Free space is all zero: that is what makes a stale
+			 * header impossible (docs/DESIGN.md, "stale headers"). */
+			if (zero)
+				memset(hdr, 0, fp);
+			cons += fp;
+			if (cons - published >= batch) {
+				/* [C3] release: the zeroing above happens before
+				 * a producer's claim of this space [P1]. */
+				rb_store_release(rb->consumer_pos, cons);
+				published = cons;
+			}
+			if (ret < 0)
+				goto out;
+		}
+	}
+out:
+	if (cons != published)
+		rb_store_release(rb->consumer_pos, cons); /* [C3] */
+	RB_STAT(rb, delivered_records, cnt);
+	RB_STAT(rb, delivered_bytes, bytes);
+	RB_STAT(rb, discarded_records, discarded);
+	if (ret < 0)
+		return ret;
+	return cnt > INT_MAX ? INT_MAX : (int)cnt;
+}
+
+/* Is there a committed (or discarded) record at the consumer position? */
+RB_HIDDEN int rb_has_data(struct ringbuf *rb)
+{
+	uint64_t cons = rb_load_relaxed(rb->consumer_pos);
+	uint64_t prod = rb_load_acquire(rb->producer_pos); /* [C1] */
+	uint64_t w;
+
+	if (rb->flags & RINGBUF_F_OVERWRITE) {
+		uint64_t over = rb_load_acquire(rb->overwrite_pos);
+
+		if ((int64_t)(over - cons) > 0)
+			cons = over;
+	}
+	if (cons == prod)
+		return 0;
+	if (prod - cons > rb->size)
+		return 1; /* garbage: let consume report it */
+	w = rb_load_acquire(rb_hdr_at(rb, cons)); /* [C2] */
+	return w != 0 && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT);
+}
+
+int ringbuf_wait_prepare(struct ringbuf *rb)
+{
+	if (!rb)
+		return -EINVAL;
+	if (!rb->cons_waiting)
+		return rb_has_data(rb); /* kernel rings: epoll is level-triggered */
+	rb_store_relaxed(rb->cons_waiting, 1);
+	/* [C5] full barrier between announcing the sleep and the last look
+	 * (Dekker with the committer's [P5]): a record committed after this
+	 * look sees cons_waiting set and the consumer caught up to it. */
+	rb_fence_full();
+	if (rb_has_data(rb)) {
+		rb_store_relaxed(rb->cons_waiting, 0);
+		return 1;
+	}
+	return 0;
+}
+
+RB_HIDDEN void rb_drain_wake(struct ringbuf *rb)
+{
+	uint64_t buf[8];
+
+	if (rb->kind != RB_KIND_USER || rb->wake_rfd < 0)
+		return;
+	while (read(rb->wake_rfd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		;
+}
+
+int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx)
+{
+	return ringbuf_consume_n(rb, fn, ctx, SIZE_MAX);
+}
+
+int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
+{
+	if (!rb || !fn)
+		return -EINVAL;
+	if (!(rb->role & RINGBUF_CONSUMER))
+		return -EPERM;
+	if (n == 0)
+		return 0;
+	return rb_consume(rb, fn, ctx, n);
+}
+
+int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms)
+{
+	struct pollfd pfd;
+	int ret;
+
+	if (!rb || !fn)
+		return -EINVAL;
+	if (!(rb->role & RINGBUF_CONSUMER))
+		return -EPERM;
+	ret = ringbuf_wait_prepare(rb);
+	if (ret == 0) {
+		pfd.fd = ringbuf_fd(rb);
+		pfd.events = POLLIN;
+		ret = poll(&pfd, 1, timeout_ms);
+		if (ret < 0)
+			return -errno;
+		rb_drain_wake(rb);
+	}
+	return rb_consume(rb, fn, ctx, SIZE_MAX);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces of libringbuf. Not installed. */
+#ifndef RB_INTERNAL_H
+#define RB_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ringbuf.h"
+#include "ringbuf_format.h"
+#include "atomic.h"
+
+#define RB_HIDDEN __attribute__((visibility("hidden")))
+#define rb_likely(x)   __builtin_expect(!!(x), 1)
+#define rb_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* What kind of memory a struct ringbuf looks at. */
+enum rb_kind {
+	RB_KIND_USER = 1,   /* ours: meta page, zeroed free space */
+	RB_KIND_BPF  = 2,   /* a kernel BPF_MAP_TYPE_RINGBUF map */
+};
+
+struct ringbuf {
+	/* Read-only after creation; read by every producer. */
+	uint8_t *data;             /* data area, mapped twice back to back */
+	uint64_t *consumer_pos;    /* consumer page +0 */
+	uint32_t *cons_waiting;    /* consumer page +8 (user rings only) */
+	uint64_t *producer_pos;    /* producer page +0 */
+	uint64_t *pending_pos;     /* producer page +8 */
+	uint64_t *overwrite_pos;   /* producer page +16 */
+	struct ringbuf_meta *meta; /* NULL for kernel rings */
+	uint64_t size;             /* data bytes, power of two */
+	uint64_t mask;             /* size - 1 */
+	uint32_t flags;            /* RINGBUF_F_* */
+	uint32_t page_shift;
+	uint32_t pg_off_base;      /* pg_off of data page 0 */
+	uint32_t owner_slot;       /* our producer slot, stamped in BUSY headers */
+	int kind;                  /* enum rb_kind */
+	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER */
+	int wake_wfd;              /* producers write here to wake (-1: none) */
+	int wake_rfd;              /* the consumer's readable fd (ringbuf_fd) */
+
+	/* The mapping. */
+	void *map_base;            /* meta page (user) / consumer page (bpf) */
+	size_t map_len;
+	void *map2_base;           /* second mapping (kernel rings), or NULL */
+	size_t map2_len;
+	int fd;                    /* memfd, shm or file fd; map fd for bpf */
+	char *name;                /* named rings: as given */
+
+	/* Consumer-private state. */
+	uint64_t stuck_pos;        /* position the consumer last stopped at */
+	uint64_t stuck_since_ns;   /* when it first stopped there */
+	struct ringbuf_stats local_stats; /* stats of rings without a meta page */
+	void *copy_buf;            /* overwrite mode: private record copy */
+	size_t copy_cap;
+};
+
+static inline uint64_t rb_round_up_hdr(uint64_t len)
+{
+	return (len + RINGBUF_HDR_SZ + 7) & ~7ULL;
+}
+
+/* Header word helpers: the 8-byte header read or written as one u64,
+ * len in the low half, pg_off in the high half (little-endian layout of
+ * struct { u32 len; u32 pg_off; }). */
+static inline uint64_t *rb_hdr_at(const struct ringbuf *rb, uint64_t pos)
+{
+	return (uint64_t *)(void *)(rb->data + (pos & rb->mask));
+}
+static inline uint32_t rb_hdr_len(uint64_t w) { return (uint32_t)w; }
+static inline uint32_t rb_hdr_pgoff(uint64_t w) { return (uint32_t)(w >> 32); }
+static inline uint64_t rb_hdr_make(uint32_t len, uint32_t pg_off)
+{
+	return (uint64_t)len | ((uint64_t)pg_off << 32);
+}
+static inline uint32_t rb_pgoff_of(const struct ringbuf *rb, uint64_t pos)
+{
+	return rb->pg_off_base + (uint32_t)((pos & rb->mask) >> rb->page_shift);
+}
+
+/* ring.c */
+RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data);
+RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);
+RB_HIDDEN struct ringbuf *rb_alloc(void);
+RB_HIDDEN void rb_wake(struct ringbuf *rb);
+
+/* shm.c — named rings: creation, attach, teardown of claims and slots. */
+RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
+					  const struct ringbuf_opts *opts);
+RB_HIDDEN void rb_detach_named(struct ringbuf *rb);
+
+/* consume.c — the one consume loop, for every kind of ring. */
+RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
+RB_HIDDEN int rb_has_data(struct ringbuf *rb);
+RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);
+RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t field_off, uint64_t v);
+#define RB_STAT(rb, field, v) rb_stat_add((rb), offsetof(struct ringbuf_stats, field), (v))
+
+/* overwrite.c — overwrite mode (RINGBUF_F_OVERWRITE). */
+RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t len);
+RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
+
+/* recover.c — dead producers. Called by the consumer when it has been
+ * stopped at the same not-yet-committed record; returns 1 when the record
+ * at cons was recovered (its header now says DISCARD), 0 otherwise. */
+RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force);
+
+/* util.c — named points where tests stop or kill a producer on purpose:
+ * RINGBUF_TESTPOINT="reserve:header=kill" (or =stop, =sleep:MS). Armed only
+ * when that variable is set at load time; otherwise one predictable branch. */
+extern RB_HIDDEN int rb_testpoints_armed;
+RB_HIDDEN void rb_testpoint_hit(const char *name);
+#define rb_testpoint(name) \
+	do { if (rb_unlikely(rb_testpoints_armed)) rb_testpoint_hit(name); } while (0)
+
+/* util.c */
+RB_HIDDEN uint64_t rb_now_ns(void);
+RB_HIDDEN uint64_t rb_proc_start_time(pid_t pid);
+RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time);
+
+#endif /* RB_INTERNAL_H */

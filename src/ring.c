@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ring: mapping, creation and the producer side.
+ *
+ * docs/DESIGN.md explains the protocol; the tags [P1].. [C5] name the ordered
+ * accesses of its table. In short: producers claim space with one CAS on
+ * producer_pos [P2] and write their header right after; the consumer can
+ * never read a stale header there because free space is all zero (the
+ * consumer zeroes every record it consumes before releasing consumer_pos
+ * [C3]), and a zero header means "not written yet".
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+RB_HIDDEN struct ringbuf *rb_alloc(void)
+{
+	struct ringbuf *rb = calloc(1, sizeof(*rb));
+
+	if (!rb)
+		return NULL;
+	rb->fd = -1;
+	rb->wake_rfd = -1;
+	rb->wake_wfd = -1;
+	return rb;
+}
+
+static int valid_size(uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return size >= page && (size & (size - 1)) == 0 && (size % page) == 0 &&
+	       size <= (1ULL << 32);
+}
+
+/*
+ * Map a user ring from fd: meta, consumer and producer pages, then the data
+ * area twice, back to back, so a record that wraps is contiguous in memory.
+ * The whole range is reserved first so the two data mappings are adjacent.
+ */
+RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t hdr_len = RINGBUF_DATA_PGOFF * page;
+	int data_prot = PROT_READ | (writable_data ? PROT_WRITE : 0);
+	uint8_t *base, *p;
+
+	rb->map_len = hdr_len + 2 * size;
+	base = mmap(NULL, rb->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	p = mmap(base, hdr_len + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	if (!writable_data && mprotect(base + hdr_len, size, data_prot))
+		goto fail;
+	p = mmap(base + hdr_len + size, size, data_prot, MAP_SHARED | MAP_FIXED, fd,
+		 (off_t)hdr_len);
+	if (p == MAP_FAILED)
+		goto fail;
+
+	rb->map_base = base;
+	rb->meta = (struct ringbuf_meta *)(void *)base;
+	rb->consumer_pos = (uint64_t *)(void *)(base + page * RINGBUF_META_PAGES);
+	rb->cons_waiting = (uint32_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_WAITING_OFF);
+	rb->producer_pos = (uint64_t *)(void *)(base + page * (RINGBUF_META_PAGES + 1));
+	rb->pending_pos = rb->producer_pos + 1;
+	rb->overwrite_pos = rb->producer_pos + 2;
+	rb->data = base + hdr_len;
+	rb->size = size;
+	rb->mask = size - 1;
+	rb->page_shift = (uint32_t)__builtin_ctzl(page);
+	rb->pg_off_base = RINGBUF_DATA_PGOFF;
+	rb->kind = RB_KIND_USER;
+	return 0;
+fail:;
+	int err = -errno;
+
+	munmap(base, rb->map_len);
+	rb->map_len = 0;
+	return err;
+}
+
+/* Fill in the meta page and positions of a new ring (memory is all zero). */
+RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
+{
+	struct ringbuf_meta *m = rb->meta;
+	struct timespec ts;
+	uint64_t start = opts ? opts->start_pos & ~7ULL : 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->version = RINGBUF_FORMAT_VERSION;
+	m->meta_size = sizeof(*m);
+	m->page_size = 1U << rb->page_shift;
+	m->flags = rb->flags;
+	m->data_size = rb->size;
+	m->word_size = sizeof(long);
+	m->mode = opts && opts->mode ? opts->mode : 0600;
+	m->recover_ms = opts && opts->recover_ms ? opts->recover_ms : RINGBUF_DEFAULT_RECOVER_MS;
+	m->create_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	*rb->consumer_pos = start;
+	*rb->producer_pos = start;
+	*rb->pending_pos = start;
+	*rb->overwrite_pos = start;
+	m->reclaimed_pos = start;
+	/* The magic last, released: a process that sees it sees the rest. */
+	rb_store_release(&m->magic, RINGBUF_MAGIC);
+}
+
+static int check_opts(const struct ringbuf_opts *opts)
+{
+	if (!opts)
+		return 0;
+	if (opts->sz < offsetof(struct ringbuf_opts, flags) + sizeof(opts->flags))
+		return -EINVAL;
+	/* A newer caller's fields we do not know must be zero. */
+	for (size_t i = sizeof(*opts); i < opts->sz; i++)
+		if (((const uint8_t *)opts)[i])
+			return -EOPNOTSUPP;
+	if (opts->flags & ~RINGBUF_F_OVERWRITE)
+		return -EINVAL;
+	return 0;
+}
+
+struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
+{
+	struct ringbuf *rb;
+	int err = check_opts(opts);
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	if (!valid_size(size)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (name)
+		return rb_create_named(name, size, opts);
+
+	rb = rb_alloc();
+	if (!rb)
+		return NULL;
+	rb->flags = opts ? opts->flags : 0;
+	rb->role = RINGBUF_PRODUCER | RINGBUF_CONSUMER;
+	rb->fd = memfd_create("ringbuf", MFD_CLOEXEC);
+	if (rb->fd < 0)
+		goto fail;
+	if (ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * (size_t)sysconf(_SC_PAGESIZE) + size)))
+		goto fail;
+	err = rb_map_fd(rb, rb->fd, size, 1);
+	if (err) {
+		errno = -err;
+		goto fail;
+	}
+	rb_init_meta(rb, opts);
+	/* Anonymous rings wake through an eventfd, shared with fork children. */
+	rb->wake_rfd = rb->wake_wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rb->wake_rfd < 0)
+		goto fail;
+	return rb;
+fail:
+	err = errno;
+	ringbuf_free(rb);
+	errno = err;
+	return NULL;
+}
+
+void ringbuf_free(struct ringbuf *rb)
+{
+	if (!rb)
+		return;
+	if (rb->name)
+		rb_detach_named(rb);
+	if (rb->map_len)
+		munmap(rb->map_base, rb->map_len);
+	if (rb->map2_len)
+		munmap(rb->map2_base, rb->map2_len);
+	if (rb->wake_rfd >= 0)
+		close(rb->wake_rfd);
+	if (rb->wake_wfd >= 0 && rb->wake_wfd != rb->wake_rfd)
+		close(rb->wake_wfd);
+	if (rb->fd >= 0)
+		close(rb->fd);
+	free(rb->copy_buf);
+	free(rb->name);
+	free(rb);
+}
+
+int ringbuf_fd(const struct ringbuf *rb)
+{
+	if (!rb)
+		return -EINVAL;
+	return rb->kind == RB_KIND_BPF ? rb->fd : rb->wake_rfd;
+}
+
+const char *ringbuf_version(void)
+{
+	return RINGBUF_VERSION_STRING;
+}
+
+/* ---- producers ---- */
+
+static void count_drop(struct ringbuf *rb)
+{
+	if (rb->meta)
+		rb_add_relaxed(&rb->meta->dropped_records, 1);
+}
+
+void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
+{
+	uint64_t len, prod;
+	uint64_t *hdr;
+
+	if (rb_unlikely(!rb || flags || rb->kind != RB_KIND_USER)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER))) {
+		errno = EPERM;
+		return NULL;
+	}
+	len = rb_round_up_hdr(size);
+	if (rb_unlikely(size > RINGBUF_MAX_RECORD_SZ || len > rb->size)) {
+		errno = E2BIG;
+		return NULL;
+	}
+
+	prod = rb_load_relaxed(rb->producer_pos);
+	for (;;) {
+		/* [P1] acquire: pairs with the consumer's release of
+		 * consumer_pos [C3], so its zeroing of the space we are about
+		 * to take happens before our writes into it. */
+		uint64_t room_base = rb_load_acquire(rb->consumer_pos);
+
+		if (rb->flags & RINGBUF_F_OVERWRITE) {
+			/* [O1] acquire: pairs with reclaim's release [O3]; the
+			 * space up to reclaimed_pos is zeroed, like consumed
+			 * space. */
+			uint64_t zeroed = rb_load_acquire(&rb->meta->reclaimed_pos);
+
+			if ((int64_t)(zeroed - room_base) > 0)
+				room_base = zeroed;
+		}
+		if (rb_unlikely(prod + len - room_base > rb->size)) {
+			/* Full. Overwrite mode frees room over the oldest
+			 * committed records; normal mode refuses. */
+			int err = -ENOSPC;
+
+			if (rb->flags & RINGBUF_F_OVERWRITE)
+				err = rb_overwrite_make_room(rb, prod, len);
+			if (err) {
+				count_drop(rb);
+				errno = -err;
+				return NULL;
+			}
+			prod = rb_load_relaxed(rb->producer_pos);
+			continue;
+		}
+		/* [P2] the claim: one CAS, no lock. A producer stopped
+		 * anywhere never keeps another from claiming. */
+		if (rb_cas_acq_rel(rb->producer_pos, &prod, prod + len))
+			break;
+	}
+	rb_testpoint("reserve:claimed");
+
+	/* [P3] The header, BUSY, stamped with our producer slot so a dead
+	 * owner can be found. Relaxed: the consumer treats it only as "stop
+	 * here", and the payload is published by the commit's release [P4]. */
+	hdr = rb_hdr_at(rb, prod);
+	rb_store_relaxed(hdr, rb_hdr_make((uint32_t)size | RINGBUF_BUSY_BIT, rb->owner_slot));
+	rb_testpoint("reserve:header");
+	return hdr + 1;
+}
+
+static void commit(struct ringbuf *rb, void *sample, uint64_t flags, int discard)
+{
+	uint64_t *hdr = (uint64_t *)sample - 1;
+	uint64_t w = rb_load_relaxed(hdr);
+	uint64_t off = (uint64_t)((uint8_t *)hdr - rb->data);
+	uint32_t len = rb_hdr_len(w) & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+	uint64_t committed = rb_hdr_make(len | (discard ? RINGBUF_DISCARD_BIT : 0),
+					 rb_pgoff_of(rb, off));
+	uint64_t cons;
+
+	rb_testpoint("commit:before");
+	if (flags & RINGBUF_NO_WAKEUP) {
+		/* [P4] release: the payload is visible before the header
+		 * says it is committed. Pairs with the consumer's [C2]. */
+		rb_store_release(hdr, committed);
+		return;
+	}
+	/* [P5] a full barrier between publishing the record and reading
+	 * the consumer's state (Dekker with the consumer's [C5]): either the
+	 * consumer's last look saw this record, or we see it waiting. */
+	rb_store_seq_cst(hdr, committed);
+	if (!(flags & RINGBUF_FORCE_WAKEUP)) {
+		cons = rb_load_relaxed(rb->consumer_pos);
+		/* Adaptive rule (the kernel's): only a consumer that has
+		 * caught up to exactly this record can be asleep on it. */
+		if ((cons & rb->mask) != off || !rb_load_relaxed(rb->cons_waiting))
+			return;
+		/* One wakeup per sleep: the first committer to clear the flag
+		 * sends it. */
+		if (!rb_xchg_acq_rel(rb->cons_waiting, 0))
+			return;
+	}
+	rb_wake(rb);
+}
+
+RB_HIDDEN void rb_wake(struct ringbuf *rb)
+{
+	uint64_t one = 1;
+
+	if (rb->wake_wfd < 0)
+		return;
+	/* EAGAIN means the counter or pipe is full: already readable. */
+	if (write(rb->wake_wfd, &one, rb->kind == RB_KIND_USER && rb->name ? 1 : sizeof(one)) > 0 &&
+	    rb->meta)
+		rb_add_relaxed(&rb->meta->wakeups, 1);
+}
+
+void ringbuf_submit(struct ringbuf *rb, void *sample, uint64_t flags)
+{
+	if (!rb || !sample)
+		return;
+	commit(rb, sample, flags, 0);
+}
+
+void ringbuf_discard(struct ringbuf *rb, void *sample, uint64_t flags)
+{
+	if (!rb || !sample)
+		return;
+	commit(rb, sample, flags, 1);
+}
+
+int ringbuf_output(struct ringbuf *rb, const void *data, size_t size, uint64_t flags)
+{
+	void *p;
+
+	if (!rb || (flags & ~(RINGBUF_NO_WAKEUP | RINGBUF_FORCE_WAKEUP)) || (size && !data))
+		return -EINVAL;
+	p = ringbuf_reserve(rb, size, 0);
+	if (!p)
+		return -errno;
+	memcpy(p, data, size);
+	ringbuf_submit(rb, p, flags);
+	return 0;
+}
+
+uint64_t ringbuf_query(const struct ringbuf *rb, uint64_t flags)
+{
+	uint64_t cons, prod, over;
+
+	if (!rb)
+		return 0;
+	switch (flags) {
+	case RINGBUF_AVAIL_DATA:
+		/* Read overwrite_pos and consumer_pos before producer_pos, so
+		 * neither can be ahead of the producer_pos we read. */
+		cons = rb_load_acquire(rb->consumer_pos);
+		over = (rb->flags & RINGBUF_F_OVERWRITE) ? rb_load_acquire(rb->overwrite_pos) : cons;
+		prod = rb_load_acquire(rb->producer_pos);
+		if ((int64_t)(over - cons) > 0)
+			cons = over;
+		return prod - cons;
+	case RINGBUF_RING_SIZE:
+		return rb->size;
+	case RINGBUF_CONS_POS:
+		return rb_load_acquire(rb->consumer_pos);
+	case RINGBUF_PROD_POS:
+		return rb_load_acquire(rb->producer_pos);
+	case RINGBUF_OVERWRITE_POS:
+		return rb_load_acquire(rb->overwrite_pos);
+	case RINGBUF_PENDING_POS:
+		return rb_load_acquire(rb->pending_pos);
+	default:
+		return 0;
+	}
+}

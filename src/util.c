@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/* Small helpers: clocks, process liveness, test points. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+RB_HIDDEN uint64_t rb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks.
+ * With the pid it names one process for good, even after pid reuse. */
+RB_HIDDEN uint64_t rb_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	p = strrchr(buf, ')'); /* the command name may hold spaces */
+	if (!p)
+		return 0;
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+/* Is the process (pid, start_time) still running? A zombie counts as dead. */
+RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return 0;
+	if (start_time && rb_proc_start_time((pid_t)pid) != start_time)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : 1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return 1;
+	return !(p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+RB_HIDDEN int rb_testpoints_armed;
+static const char *testpoint_spec;
+
+__attribute__((constructor)) static void testpoint_init(void)
+{
+	testpoint_spec = getenv("RINGBUF_TESTPOINT");
+	rb_testpoints_armed = testpoint_spec && *testpoint_spec;
+}
+
+RB_HIDDEN void rb_testpoint_hit(const char *name)
+{
+	size_t n = strlen(name);
+	const char *action;
+
+	if (strncmp(testpoint_spec, name, n) || testpoint_spec[n] != '=')
+		return;
+	action = testpoint_spec + n + 1;
+	if (!strcmp(action, "kill")) {
+		raise(SIGKILL);
+	} else if (!strcmp(action, "stop")) {
+		raise(SIGSTOP);
+	} else if (!strncmp(action, "sleep:", 6)) {
+		long ms = atol(action + 6);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}

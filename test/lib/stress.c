@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "ringbuf.h"
+#include "stress.h"
+#include "testutil.h"
+
+struct producer {
+	pthread_t thread;
+	struct ringbuf *rb;
+	const struct stress_cfg *cfg;
+	uint32_t id;
+	uint8_t *discarded;        /* discarded[seq]: set before the discard */
+	uint64_t enospc;
+};
+
+struct consumer_state {
+	const struct stress_cfg *cfg;
+	struct producer *prods;
+	uint64_t *next_min;        /* per producer: lowest seq still acceptable */
+	uint8_t **seen;
+	uint64_t delivered;
+	int ended;                 /* end markers received */
+};
+
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	/* async-signal-safe: report and leave */
+	static const char msg[] = "stress: watchdog fired: consumer made no progress (lost wakeup?)\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(2);
+}
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	const struct stress_cfg *c = p->cfg;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (p->id + 1);
+	uint8_t tmp[1 << 16];
+
+	for (long seq = 0; seq < c->records_per_producer; seq++) {
+		size_t span = c->max_size - c->min_size + 1;
+		size_t len = c->min_size + (size_t)(test_rand(&rnd) % span);
+		int discard = c->discard_pct && (int)(test_rand(&rnd) % 100) < c->discard_pct;
+		void *rec;
+
+		if (discard)
+			p->discarded[seq] = 1;
+		for (;;) {
+			if (c->use_output && !discard) {
+				test_rec_fill(tmp, len, p->id, (uint64_t)seq);
+				int err = ringbuf_output(p->rb, tmp, len, c->commit_flags);
+
+				if (!err)
+					break;
+				CHECK_EQ(err, -ENOSPC);
+			} else {
+				rec = ringbuf_reserve(p->rb, len, 0);
+				if (rec) {
+					test_rec_fill(rec, len, p->id, (uint64_t)seq);
+					if (discard)
+						ringbuf_discard(p->rb, rec, c->commit_flags);
+					else
+						ringbuf_submit(p->rb, rec, c->commit_flags);
+					break;
+				}
+				CHECK_EQ(errno, ENOSPC);
+			}
+			p->enospc++;
+			sched_yield();
+		}
+	}
+	/* The end marker: seq == records_per_producer. Per-producer order
+	 * means every record of this producer is in once it arrives. */
+	test_rec_fill(tmp, sizeof(struct test_rec), p->id, (uint64_t)c->records_per_producer);
+	while (ringbuf_output(p->rb, tmp, sizeof(struct test_rec), 0) == -ENOSPC)
+		sched_yield();
+	return NULL;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct consumer_state *s = ctx;
+	struct test_rec r;
+
+	if (test_rec_verify(data, size)) {
+		fprintf(stderr, "stress: corrupt record of %zu bytes\n", size);
+		exit(1);
+	}
+	memcpy(&r, data, sizeof(r));
+	if (r.producer < (uint32_t)s->cfg->producers && r.seq == (uint64_t)s->cfg->records_per_producer) {
+		s->ended++;
+		return 0;
+	}
+	if (r.producer >= (uint32_t)s->cfg->producers || r.seq >= (uint64_t)s->cfg->records_per_producer) {
+		fprintf(stderr, "stress: impossible producer %u seq %llu\n", r.producer,
+			(unsigned long long)r.seq);
+		exit(1);
+	}
+	if (s->prods[r.producer].discarded[r.seq]) {
+		fprintf(stderr, "stress: discarded record %u/%llu delivered\n", r.producer,
+			(unsigned long long)r.seq);
+		exit(1);
+	}
+	if (r.seq < s->next_min[r.producer] || s->seen[r.producer][r.seq]) {
+		fprintf(stderr, "stress: producer %u seq %llu out of order or duplicated (next >= %llu)\n",
+			r.producer, (unsigned long long)r.seq, (unsigned long long)s->next_min[r.producer]);
+		exit(1);
+	}
+	s->seen[r.producer][r.seq] = 1;
+	s->next_min[r.producer] = r.seq + 1;
+	s->delivered++;
+	return 0;
+}
+
+void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_result *res)
+{
+	int n = cfg->producers;
+	long per = cfg->records_per_producer;
+	struct producer *prods = calloc((size_t)n, sizeof(*prods));
+	struct consumer_state s = { .cfg = cfg, .prods = prods };
+
+	CHECK(prods);
+	s.next_min = calloc((size_t)n, sizeof(uint64_t));
+	s.seen = calloc((size_t)n, sizeof(uint8_t *));
+	for (int i = 0; i < n; i++) {
+		prods[i] = (struct producer){ .rb = rb, .cfg = cfg, .id = (uint32_t)i };
+		prods[i].discarded = calloc((size_t)per, 1);
+		s.seen[i] = calloc((size_t)per, 1);
+		CHECK(prods[i].discarded && s.seen[i]);
+	}
+	signal(SIGALRM, on_alarm);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_create(&prods[i].thread, NULL, produce, &prods[i]) == 0);
+
+	/* Consume until every producer's end marker is in. */
+	while (s.ended < n) {
+		int ret;
+
+		alarm((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60));
+		if (cfg->consumer == STRESS_BLOCKING)
+			ret = ringbuf_poll(rb, on_record, &s, -1);
+		else
+			ret = ringbuf_consume(rb, on_record, &s);
+		if (ret < 0) {
+			fprintf(stderr, "stress: consume failed: %s\n", strerror(-ret));
+			exit(1);
+		}
+		if (ret == 0 && cfg->consumer == STRESS_BUSY)
+			sched_yield();
+	}
+	alarm(0);
+	for (int i = 0; i < n; i++)
+		pthread_join(prods[i].thread, NULL);
+	/* Nothing more may arrive after the last record. */
+	CHECK_EQ(ringbuf_consume(rb, on_record, &s), 0);
+	CHECK_EQ(ringbuf_query(rb, RINGBUF_AVAIL_DATA), 0);
+
+	res->delivered = s.delivered;
+	res->discarded = (uint64_t)n * (uint64_t)per - s.delivered;
+	res->enospc = 0;
+	for (int i = 0; i < n; i++) {
+		for (long q = 0; q < per; q++) {
+			if (!prods[i].discarded[q] && !s.seen[i][q]) {
+				fprintf(stderr, "stress: record %d/%ld lost\n", i, q);
+				exit(1);
+			}
+		}
+		res->enospc += prods[i].enospc;
+		free(prods[i].discarded);
+		free(s.seen[i]);
+	}
+	free(s.seen);
+	free(s.next_min);
+	free(prods);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* One stress body for every mode: N producer threads write self-checking
+ * records of random sizes, discarding some at random; one consumer checks
+ * that nothing is lost, duplicated, reordered per producer or corrupted, and
+ * that no discarded record is ever delivered. */
+#ifndef STRESS_H
+#define STRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ringbuf;
+
+enum stress_consumer {
+	STRESS_BUSY,      /* ringbuf_consume in a loop */
+	STRESS_BLOCKING,  /* only ever ringbuf_poll(-1): proves no lost wakeups */
+};
+
+struct stress_cfg {
+	int producers;
+	long records_per_producer;
+	size_t min_size, max_size;     /* payload bytes, >= sizeof(struct test_rec) */
+	int discard_pct;               /* 0..100 */
+	int use_output;                /* ringbuf_output instead of reserve+submit */
+	uint64_t commit_flags;         /* e.g. RINGBUF_NO_WAKEUP */
+	enum stress_consumer consumer;
+	int watchdog_s;                /* fail (not hang) after this long */
+};
+
+struct stress_result {
+	uint64_t delivered, discarded, enospc;
+};
+
+/* Runs the stress on rb (which the caller created); exits the process with
+ * a message on any violation. */
+void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_result *res);
+
+#endif
