@@ -81,6 +81,37 @@ static inline uint32_t rb_pgoff_of(const struct ringbuf *rb, uint64_t pos)
 	return rb->pg_off_base + (uint32_t)((pos & rb->mask) >> rb->page_shift);
 }
 
+/*
+ * A source of the consumer manager (consumer.c). User rings and kernel BPF
+ * rings are sources through rb_ring_source_new(); ftrace.c makes its own.
+ * The manager registers `fd` in its epoll (EPOLLIN) and calls the ops.
+ */
+struct rb_source;
+struct rb_source_ops {
+	/* Deliver up to n records/events to the source's callback. Returns
+	 * the number delivered or a negative errno (a callback's error as is). */
+	int (*consume)(struct rb_source *s, size_t n);
+	/* Arm the wakeup: 1 when data is already there, 0 when it is safe to
+	 * sleep in epoll on fd. */
+	int (*prepare_wait)(struct rb_source *s);
+	/* After epoll reported fd readable: drain it, fetch new data. */
+	void (*after_wake)(struct rb_source *s);
+	/* The longest the manager may sleep before calling consume again, in
+	 * ms, or -1 for no limit (a ring stopped at a BUSY record needs to be
+	 * looked at again for dead-producer recovery). */
+	int (*max_sleep_ms)(struct rb_source *s);
+	void (*destroy)(struct rb_source *s);
+};
+struct rb_source {
+	const struct rb_source_ops *ops;
+	int fd;
+	struct ringbuf *rb;         /* ring sources; NULL otherwise */
+	int owns_rb;                /* free rb with the source (add_bpf) */
+	ringbuf_sample_fn fn;
+	void *ctx;
+};
+RB_HIDDEN int rb_consumer_add_source(struct ringbuf_consumer *c, struct rb_source *src);
+
 /* ring.c */
 RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data);
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);

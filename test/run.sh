@@ -42,7 +42,7 @@ for b in "$@"; do
 done
 
 # Fuzz targets: bounded time each, corpus kept in the repository.
-for f in build/fuzz/*; do
+for f in "$1"/fuzz/*; do
 	[ -x "$f" ] || continue
 	name=$(basename "$f")
 	case $name in *"${TEST_FILTER:-}"*) ;; *) continue;; esac
