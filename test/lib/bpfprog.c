@@ -79,6 +79,17 @@ int bpfprog_ringbuf_create(uint32_t size)
 	return fd;
 }
 
+int bpfprog_array_create(void)
+{
+	int fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+
+	errmsg[0] = 0;
+	last_refusal = fd < 0 && is_refusal(fd, 1) ? fd : 0;
+	if (fd < 0)
+		return fail(fd, "BPF_MAP_CREATE(BPF_MAP_TYPE_ARRAY) refused (needs CAP_BPF)");
+	return fd;
+}
+
 /* ---- a tiny assembler ---- */
 
 struct prog {

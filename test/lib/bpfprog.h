@@ -44,6 +44,10 @@ struct bpfprog_opts {
  * multiple of the page size). Returns the map fd or -errno. */
 int bpfprog_ringbuf_create(uint32_t size);
 
+/* A map of another type (BPF_MAP_TYPE_ARRAY, 1 x u64), for tests that
+ * must be refused. Returns the map fd or -errno. */
+int bpfprog_array_create(void);
+
 /* Load the program writing to ringbuf_fd. Returns the program fd or
  * -errno; a verifier rejection leaves the verifier log in bpfprog_error(). */
 int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *opts);
