@@ -176,10 +176,39 @@ struct ringbuf_ftrace_opts {
 };
 #define RINGBUF_FTRACE_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_ftrace_opts, NAME, __VA_ARGS__)
 /* Add the per-CPU buffers of a tracefs instance as sources. Returns the
- * number of CPUs added or a negative errno. */
+ * number of CPUs added or a negative errno. The instance must exist (it is
+ * not created here: -ENOENT). All CPUs of one call form one source of the
+ * manager; ev->data is valid only during the callback. Without merge, each
+ * CPU's events arrive in order; with merge, events present when a consume
+ * starts arrive in timestamp order across CPUs. Wakeups follow the
+ * instance's buffer_percent (0: on any data). -ENODEV/-EBUSY/-EINVAL from
+ * mmap mean the kernel does not offer the mapping (before 6.10, snapshot in
+ * use, memory-mapped persistent buffer). */
 RINGBUF_API int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c,
 					    const struct ringbuf_ftrace_opts *opts,
 					    ringbuf_ftrace_fn fn, void *ctx);
+struct ringbuf_ftrace_stats {
+	size_t sz;
+	uint64_t events;           /* delivered to the callback */
+	uint64_t bytes;            /* payload bytes delivered */
+	uint64_t lost_events;      /* dropped by the kernel before we read them:
+				    * the larger of the counts the sub-buffers
+				    * carry and the meta page's overrun growth */
+	uint64_t missed_subbufs;   /* sub-buffers flagged RB_MISSED_EVENTS */
+	uint64_t corrupt_events;   /* garbage met in the mapping, skipped */
+	uint64_t subbufs;          /* reader sub-buffers walked */
+	uint64_t get_reader_calls; /* TRACE_MMAP_IOCTL_GET_READER */
+	uint64_t paddings;         /* padding / discarded events skipped */
+	uint64_t time_extends;     /* time-extend and absolute-stamp headers */
+	uint64_t entries;          /* the kernel's counters (meta page) */
+	uint64_t overrun;
+	uint64_t read;
+};
+#define RINGBUF_FTRACE_STATS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_ftrace_stats, NAME, __VA_ARGS__)
+/* Statistics of the ftrace sources of c: one CPU, or all of them with cpu
+ * -1 (summed). Returns the number of CPUs summed, -ENOENT when c has none. */
+RINGBUF_API int ringbuf_consumer_ftrace_stats(const struct ringbuf_consumer *c, int cpu,
+					      struct ringbuf_ftrace_stats *st);
 
 /* ---- misc ---- */
 RINGBUF_API const char *ringbuf_version(void);

@@ -1,11 +1,854 @@
 // SPDX-License-Identifier: MIT
-/* Kernel ftrace ring buffers (issue owner: ftrace). Temporary stub until
- * that work lands; it adds its sources with rb_consumer_add_source(). */
-#include "internal.h"
+/*
+ * Kernel ftrace ring buffers as a source of the consumer manager (Linux
+ * 6.10+): per-CPU trace_pipe_raw files mapped read-only (meta page, then the
+ * sub-buffers by ID), the reader sub-buffer walked in place, the next one
+ * swapped in with TRACE_MMAP_IOCTL_GET_READER. See src/ftrace.h for the
+ * format and docs/DESIGN.md ("ftrace source") for the protocol.
+ *
+ * Everything read from the mapping is untrusted: sub-buffer IDs, commit
+ * lengths and event lengths are bounds-checked before use; garbage is
+ * counted as corrupt_events and skipped, never followed.
+ *
+ * Ordering: the kernel publishes a sub-buffer's events before its commit
+ * word, and the meta page's reader fields before the ioctl returns. We load
+ * commit with acquire [F1] before reading the bytes below it, and
+ * reader.id with acquire [F2] after the ioctl (the ioctl is a full barrier
+ * anyway; the acquire states the dependency).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "ftrace.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The walker: pure, bytes in, events out.                             */
+/* ------------------------------------------------------------------ */
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void cursor_init(struct rb_ft_cursor *c, uint64_t time_stamp, uint64_t commit,
+			uint32_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	c->ts = time_stamp;
+	c->cap = cap;
+	c->missed_flags = (uint32_t)((commit & RB_FT_COMMIT_FLAGS) >> 30);
+	commit &= ~RB_FT_COMMIT_FLAGS;
+	if (commit > cap) {             /* a lie: walk what exists */
+		c->corrupt++;
+		commit = cap;
+	}
+	c->end = (uint32_t)commit;
+}
+
+/* The lost-event count the kernel stores after the data when it has room. */
+static uint64_t stored_missed(const uint8_t *data, const struct rb_ft_cursor *c)
+{
+	unsigned long n;
+
+	if (!(c->missed_flags & (uint32_t)(RB_FT_MISSED_STORED >> 30)))
+		return 0;
+	if ((uint64_t)c->end + sizeof(n) > c->cap)
+		return 0;
+	memcpy(&n, data + c->end, sizeof(n));
+	return n;
+}
+
+void rb_ft_cursor_start(struct rb_ft_cursor *c, const uint8_t *sb, uint32_t subbuf_size)
+{
+	uint64_t ts;
+	long commit;
+
+	memcpy(&ts, sb, sizeof(ts));
+	commit = rb_load_acquire((const long *)(const void *)(sb + 8));   /* [F1] */
+	cursor_init(c, ts, (uint64_t)(unsigned long)commit, subbuf_size - RB_FT_SUBBUF_HDR);
+	c->missed = stored_missed(sb + RB_FT_SUBBUF_HDR, c);
+}
+
+int rb_ft_cursor_refresh(struct rb_ft_cursor *c, const uint8_t *sb)
+{
+	uint64_t commit;
+
+	/* [F1] events below commit are complete once we see commit. */
+	commit = (unsigned long)rb_load_acquire((const long *)(const void *)(sb + 8));
+	commit &= ~RB_FT_COMMIT_FLAGS;
+	if (commit > c->cap)
+		commit = c->cap;
+	if (commit <= c->end)
+		return 0;
+	c->end = (uint32_t)commit;
+	return 1;
+}
+
+/* Restore the top bits of a 59-bit absolute stamp from the running clock
+ * (the kernel's rb_fix_abs_ts, restated). */
+static uint64_t fix_abs_ts(uint64_t abs, uint64_t clock)
+{
+	const uint64_t top = ~0ull << RB_FT_ABS_BITS;
+
+	if (clock & top) {
+		abs |= clock & top;
+		if (abs < clock)
+			abs += 1ull << RB_FT_ABS_BITS;
+	}
+	return abs;
+}
+
+static int walk_corrupt(struct rb_ft_cursor *c)
+{
+	c->corrupt++;
+	c->pos = c->end;
+	return -EBADMSG;
+}
+
+int rb_ft_next(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_event *ev)
+{
+	const uint8_t *data = sb + RB_FT_SUBBUF_HDR;
+
+	/* Each pass moves pos forward by at least 4 bytes or returns. */
+	while (c->pos < c->end) {
+		uint32_t left = c->end - c->pos;
+		const uint8_t *e = data + c->pos;
+		uint32_t hdr, type_len, delta, arr, total;
+
+		if (c->pos & 3u || left < 4)
+			return walk_corrupt(c);
+		hdr = rd32(e);
+		type_len = hdr & 31u;
+		delta = hdr >> 5;
+		arr = left >= 8 ? rd32(e + 4) : 0;
+
+		switch (type_len) {
+		case RB_FT_TYPE_PADDING:
+			if (delta == 0) {           /* the rest is unused */
+				c->paddings++;
+				c->pos = c->end;
+				return 0;
+			}
+			if (left < 8 || arr > left - 4)
+				return walk_corrupt(c);
+			/* A discarded event: its bytes are skipped and, as in
+			 * the kernel's reader, its delta is not added. */
+			c->paddings++;
+			c->pos += 4 + ((arr + 3u) & ~3u);
+			if (arr > left - 4 - 3)     /* rounding overshot */
+				c->pos = c->end;
+			continue;
+		case RB_FT_TYPE_TIME_EXTEND:
+			if (left < 8)
+				return walk_corrupt(c);
+			c->ts += ((uint64_t)arr << RB_FT_DELTA_BITS) | delta;
+			c->extends++;
+			c->pos += 8;
+			continue;
+		case RB_FT_TYPE_TIME_STAMP:
+			if (left < 8)
+				return walk_corrupt(c);
+			c->ts = fix_abs_ts(((uint64_t)arr << RB_FT_DELTA_BITS) | delta, c->ts);
+			c->extends++;
+			c->pos += 8;
+			continue;
+		case 0:
+			/* array[0] counts the bytes after the header, itself
+			 * included; the payload follows it. */
+			if (left < 8 || arr < 4 || arr > left - 4 || (arr & 3u))
+				return walk_corrupt(c);
+			total = 4 + arr;
+			ev->data = e + 8;
+			ev->size = arr - 4;
+			break;
+		default:                            /* 1..28 */
+			total = 4 + type_len * 4;
+			if (total > left)
+				return walk_corrupt(c);
+			ev->data = e + 4;
+			ev->size = type_len * 4;
+			break;
+		}
+		c->ts += delta;
+		ev->ts = c->ts;
+		ev->offset = c->pos;
+		c->pos += total;
+		return 1;
+	}
+	return 0;
+}
+
+int rb_ft_walk(const uint8_t *buf, size_t len, rb_ft_walk_fn fn, void *ctx,
+	       struct rb_ft_cursor *out)
+{
+	struct rb_ft_cursor c;
+	struct rb_ft_event ev;
+	uint64_t ts, commit;
+	unsigned long cw;
+	int n = 0, r;
+
+	if (!buf || len < RB_FT_SUBBUF_HDR || len > (1u << 30))
+		return -EINVAL;
+	memcpy(&ts, buf, sizeof(ts));
+	memcpy(&cw, buf + 8, sizeof(cw));
+	commit = cw;
+	cursor_init(&c, ts, commit, (uint32_t)(len - RB_FT_SUBBUF_HDR));
+	c.missed = stored_missed(buf + RB_FT_SUBBUF_HDR, &c);
+	while ((r = rb_ft_next(&c, buf, &ev)) == 1) {
+		n++;
+		if (fn) {
+			int cr = fn(ctx, &ev);
+
+			if (cr < 0) {
+				r = cr;
+				break;
+			}
+		}
+	}
+	if (out)
+		*out = c;
+	return r < 0 && r != -EBADMSG ? r : n;
+}
+
+/* ------------------------------------------------------------------ */
+/* tracefs                                                             */
+/* ------------------------------------------------------------------ */
+
+static int is_tracefs(const char *path)
+{
+	struct statfs sf;
+	char probe[PATH_MAX];
+
+	if (statfs(path, &sf) != 0)
+		return 0;
+	if ((unsigned long)sf.f_type == TRACEFS_MAGIC)
+		return 1;
+	/* debugfs automounting tracing: check for the files we need */
+	snprintf(probe, sizeof(probe), "%s/per_cpu", path);
+	return access(probe, F_OK) == 0 && (sf.f_type != 0);
+}
+
+int rb_ft_find_tracefs(const char *given, int do_mount, char *out, size_t outlen)
+{
+	static const char *const known[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char line[1024];
+	FILE *f;
+	size_t i;
+
+	if (given) {
+		if (!is_tracefs(given))
+			return -ENOENT;
+		snprintf(out, outlen, "%s", given);
+		return 0;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (is_tracefs(known[i])) {
+			snprintf(out, outlen, "%s", known[i]);
+			return 0;
+		}
+	}
+	f = fopen("/proc/self/mounts", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			char dev[256], dir[512], type[64];
+
+			if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 &&
+			    strcmp(type, "tracefs") == 0 && is_tracefs(dir)) {
+				fclose(f);
+				snprintf(out, outlen, "%s", dir);
+				return 0;
+			}
+		}
+		fclose(f);
+	}
+	if (!do_mount)
+		return -ENOENT;
+	if (mount("nodev", known[0], "tracefs", 0, NULL) != 0 && errno != EBUSY)
+		return -errno;
+	if (!is_tracefs(known[0]))
+		return -ENOENT;
+	snprintf(out, outlen, "%s", known[0]);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* One CPU's mapping and reader state                                  */
+/* ------------------------------------------------------------------ */
+
+struct ft_cpu {
+	int cpu;
+	int fd;
+	const struct rb_ft_meta *meta;
+	size_t meta_len;
+	const uint8_t *data;        /* sub-buffer 0 */
+	size_t data_len;
+	uint32_t subbuf_size;
+	uint32_t nr_subbufs;
+	uint32_t meta_struct_len;
+	uint32_t id;                /* reader sub-buffer being walked */
+	const uint8_t *sb;          /* its address */
+	uint32_t skip_to;           /* read by someone before we attached */
+	struct rb_ft_cursor cur;
+	int have_peek;
+	int drained;                /* merge: found empty in this consume call */
+	int broken;                 /* the mapping lied about an ID: stop */
+	uint64_t overrun0;          /* meta->overrun when we attached */
+	struct rb_ft_event peek;
+	/* Statistics: written by the consuming thread, read by any. */
+	uint64_t st_events, st_bytes, st_lost, st_missed_subbufs, st_corrupt,
+		 st_subbufs, st_get_reader, st_paddings, st_extends,
+		 st_entries, st_overrun, st_read, st_lost_counted;
+};
+
+struct ft_source {
+	struct rb_source base;      /* first: the manager sees this */
+	ringbuf_ftrace_fn fn;
+	void *ctx;
+	int merge;
+	int ncpu;
+	unsigned int next_cpu;      /* round-robin start (not merging) */
+	const struct ringbuf_consumer *owner;
+	struct ft_source *reg_next;
+	struct ft_cpu cpus[];
+};
+
+static void stat_add(uint64_t *p, uint64_t v)
+{
+	if (v)
+		rb_add_relaxed(p, v);
+}
+
+static void stat_set(uint64_t *p, uint64_t v)
+{
+	rb_store_relaxed(p, v);
+}
+
+/* The kernel's counters, copied out of the meta page when it has them. */
+static void sample_meta(struct ft_cpu *fc)
+{
+	const struct rb_ft_meta *m = fc->meta;
+	uint64_t overrun, lost_counted;
+
+	if (fc->meta_struct_len < offsetof(struct rb_ft_meta, read) + sizeof(m->read))
+		return;
+	stat_set(&fc->st_entries, rb_load_relaxed(&m->entries));
+	overrun = rb_load_relaxed(&m->overrun);
+	stat_set(&fc->st_overrun, overrun);
+	stat_set(&fc->st_read, rb_load_relaxed(&m->read));
+	/* lost_events is the larger of what the sub-buffers reported and
+	 * what the kernel counts as overwritten since we attached: a
+	 * sub-buffer flagged without a stored count says "some", and the
+	 * overrun counter says how many. */
+	lost_counted = rb_load_relaxed(&fc->st_lost_counted);
+	if (overrun >= fc->overrun0 && overrun - fc->overrun0 > lost_counted)
+		lost_counted = overrun - fc->overrun0;
+	stat_set(&fc->st_lost, lost_counted);
+}
+
+static void load_subbuf(struct ft_cpu *fc, uint32_t id)
+{
+	uint64_t lost;
+
+	fc->id = id;
+	fc->sb = fc->data + (size_t)id * fc->subbuf_size;
+	rb_ft_cursor_start(&fc->cur, fc->sb, fc->subbuf_size);
+	stat_add(&fc->st_subbufs, 1);
+	stat_add(&fc->st_corrupt, fc->cur.corrupt);
+	fc->cur.corrupt = 0;
+	if (fc->cur.missed_flags) {
+		stat_add(&fc->st_missed_subbufs, 1);
+		lost = fc->cur.missed;
+		if (!lost)
+			lost = rb_load_relaxed(&fc->meta->reader.lost_events);
+		if (!lost)
+			lost = 1;           /* "some": at least one */
+		stat_add(&fc->st_lost_counted, lost);
+	}
+}
+
+/* Swap in the next reader sub-buffer. 1: a new one is loaded; 0: the same
+ * one (its commit may have grown); negative errno on failure. The fd is
+ * O_NONBLOCK, so the kernel does not wait for data here. */
+static int get_reader(struct ft_cpu *fc)
+{
+	uint32_t id;
+	int r;
+
+	do
+		r = ioctl(fc->fd, RB_FT_IOCTL_GET_READER);
+	while (r < 0 && errno == EINTR);
+	stat_add(&fc->st_get_reader, 1);
+	if (r < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	id = rb_load_acquire(&fc->meta->reader.id);          /* [F2] */
+	sample_meta(fc);
+	if (id >= fc->nr_subbufs) {
+		stat_add(&fc->st_corrupt, 1);
+		fc->broken = 1;
+		return -EBADMSG;
+	}
+	if (id == fc->id)
+		return 0;
+	load_subbuf(fc, id);
+	fc->skip_to = 0;
+	return 1;
+}
+
+/* Make the CPU's next event available in fc->peek: 1, 0 when there is
+ * none now, or a negative errno. Bounded: at most two GET_READER calls
+ * without progress, and at most nr_subbufs + 2 sub-buffer swaps. */
+static int ft_peek(struct ft_cpu *fc)
+{
+	unsigned int idle_ioctls = 0, swaps = 0;
+
+	if (fc->have_peek)
+		return 1;
+	if (fc->broken)
+		return 0;
+	for (;;) {
+		int r = rb_ft_next(&fc->cur, fc->sb, &fc->peek);
+
+		if (r == 1) {
+			if (fc->peek.offset < fc->skip_to)
+				continue;
+			fc->have_peek = 1;
+			return 1;
+		}
+		if (fc->cur.corrupt) {
+			stat_add(&fc->st_corrupt, fc->cur.corrupt);
+			fc->cur.corrupt = 0;
+		}
+		stat_add(&fc->st_paddings, fc->cur.paddings);
+		stat_add(&fc->st_extends, fc->cur.extends);
+		fc->cur.paddings = fc->cur.extends = 0;
+		/* The writer may still be on our reader sub-buffer. */
+		if (r == 0 && rb_ft_cursor_refresh(&fc->cur, fc->sb))
+			continue;
+		if (idle_ioctls >= 2 || swaps > fc->nr_subbufs + 1)
+			return 0;
+		r = get_reader(fc);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			swaps++;
+			idle_ioctls = 0;
+		} else {
+			idle_ioctls++;
+		}
+	}
+}
+
+static int deliver(struct ft_source *s, struct ft_cpu *fc)
+{
+	struct ringbuf_ftrace_event ev;
+
+	ev.cpu = fc->cpu;
+	ev.ts = fc->peek.ts;
+	ev.data = fc->peek.data;
+	ev.size = fc->peek.size;
+	fc->have_peek = 0;          /* consumed, whatever the callback says */
+	stat_add(&fc->st_events, 1);
+	stat_add(&fc->st_bytes, ev.size);
+	return s->fn(s->ctx, &ev);
+}
+
+static int ft_consume(struct rb_source *src, size_t n)
+{
+	struct ft_source *s = (struct ft_source *)src;
+	size_t done = 0;
+	int i, r;
+
+	if (!s->merge) {
+		for (i = 0; i < s->ncpu && done < n; i++) {
+			struct ft_cpu *fc = &s->cpus[(s->next_cpu + (unsigned int)i) % (unsigned int)s->ncpu];
+
+			while (done < n) {
+				r = ft_peek(fc);
+				if (r < 0)
+					return r;
+				if (r == 0)
+					break;
+				r = deliver(s, fc);
+				done++;
+				if (r < 0)
+					return r;
+			}
+		}
+		s->next_cpu = (s->next_cpu + 1) % (unsigned int)s->ncpu;
+		return done > INT_MAX ? INT_MAX : (int)done;
+	}
+
+	/* Merge: the oldest pending event of all CPUs first. A CPU found
+	 * empty is not asked again within this call (no ioctl per event). */
+	for (i = 0; i < s->ncpu; i++)
+		s->cpus[i].drained = 0;
+	while (done < n) {
+		struct ft_cpu *best = NULL;
+
+		for (i = 0; i < s->ncpu; i++) {
+			struct ft_cpu *fc = &s->cpus[i];
+
+			if (fc->drained)
+				continue;
+			r = ft_peek(fc);
+			if (r < 0)
+				return r;
+			if (r == 0) {
+				fc->drained = 1;
+				continue;
+			}
+			if (!best || fc->peek.ts < best->peek.ts)
+				best = fc;
+		}
+		if (!best)
+			break;
+		r = deliver(s, best);
+		done++;
+		if (r < 0)
+			return r;
+	}
+	return done > INT_MAX ? INT_MAX : (int)done;
+}
+
+static int ft_prepare_wait(struct rb_source *src)
+{
+	struct ft_source *s = (struct ft_source *)src;
+	int i, r;
+
+	for (i = 0; i < s->ncpu; i++) {
+		r = ft_peek(&s->cpus[i]);
+		if (r != 0)
+			return 1;   /* data, or an error consume will report */
+	}
+	return 0;
+}
+
+static void ft_after_wake(struct rb_source *src)
+{
+	struct ft_source *s = (struct ft_source *)src;
+	struct epoll_event evs[16];
+
+	/* Level-triggered and nothing to drain: the kernel clears readiness
+	 * when GET_READER has marked the data read. Reap the inner epoll's
+	 * ready list so it does not grow. */
+	(void)epoll_wait(s->base.fd, evs, 16, 0);
+}
+
+static int ft_max_sleep_ms(struct rb_source *src)
+{
+	(void)src;
+	return -1;
+}
+
+static void cpu_close(struct ft_cpu *fc)
+{
+	if (fc->data)
+		munmap((void *)fc->data, fc->data_len);
+	if (fc->meta)
+		munmap((void *)fc->meta, fc->meta_len);
+	if (fc->fd >= 0)
+		close(fc->fd);
+	fc->data = NULL;
+	fc->meta = NULL;
+	fc->fd = -1;
+}
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ft_source *reg_head;
+
+static void reg_add(struct ft_source *s)
+{
+	pthread_mutex_lock(&reg_lock);
+	s->reg_next = reg_head;
+	reg_head = s;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static void reg_del(struct ft_source *s)
+{
+	struct ft_source **pp;
+
+	pthread_mutex_lock(&reg_lock);
+	for (pp = &reg_head; *pp; pp = &(*pp)->reg_next) {
+		if (*pp == s) {
+			*pp = s->reg_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static void ft_destroy(struct rb_source *src)
+{
+	struct ft_source *s = (struct ft_source *)src;
+	int i;
+
+	if (!s)
+		return;
+	reg_del(s);
+	for (i = 0; i < s->ncpu; i++)
+		cpu_close(&s->cpus[i]);
+	if (s->base.fd >= 0)
+		close(s->base.fd);
+	free(s);
+}
+
+static const struct rb_source_ops ft_ops = {
+	.consume = ft_consume,
+	.prepare_wait = ft_prepare_wait,
+	.after_wake = ft_after_wake,
+	.max_sleep_ms = ft_max_sleep_ms,
+	.destroy = ft_destroy,
+};
+
+/* Open and map one CPU. */
+static int cpu_open(struct ft_cpu *fc, const char *base, int cpu)
+{
+	char path[PATH_MAX + 512];
+	long pg = sysconf(_SC_PAGESIZE);
+	const struct rb_ft_meta *m;
+	uint32_t meta_page_size, msl, subbuf_size, nr, id, rd;
+	void *p;
+
+	fc->cpu = cpu;
+	fc->fd = -1;
+	snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw", base, cpu);
+	fc->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fc->fd < 0)
+		return -errno;
+	p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fc->fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;    /* ENODEV, EBUSY (snapshot), EINVAL: no mmap */
+	fc->meta = p;
+	fc->meta_len = (size_t)pg;
+	m = fc->meta;
+	meta_page_size = rb_load_relaxed(&m->meta_page_size);
+	msl = rb_load_relaxed(&m->meta_struct_len);
+	subbuf_size = rb_load_relaxed(&m->subbuf_size);
+	nr = rb_load_relaxed(&m->nr_subbufs);
+	/* Never trust the sizes: a page-multiple meta page that holds the
+	 * struct, sub-buffers of whole pages with room for a header and an
+	 * event, and a mapping that fits the address space. */
+	if (meta_page_size < (uint32_t)pg || meta_page_size % (uint32_t)pg ||
+	    meta_page_size > (1u << 20) || msl < RB_FT_META_MIN_LEN || msl > meta_page_size ||
+	    subbuf_size < (uint32_t)pg || subbuf_size % (uint32_t)pg || subbuf_size > (1u << 24) ||
+	    nr < 2 || nr > (1u << 24) || (uint64_t)nr * subbuf_size > (1ull << 40))
+		return -EBADMSG;
+	fc->meta_struct_len = msl;
+	if (meta_page_size != (uint32_t)pg) {
+		/* Remap the meta page at its real size. */
+		munmap(p, (size_t)pg);
+		fc->meta = NULL;
+		p = mmap(NULL, meta_page_size, PROT_READ, MAP_SHARED, fc->fd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		fc->meta = p;
+		fc->meta_len = meta_page_size;
+		m = fc->meta;
+	}
+	fc->subbuf_size = subbuf_size;
+	fc->nr_subbufs = nr;
+	fc->data_len = (size_t)nr * subbuf_size;
+	p = mmap(NULL, fc->data_len, PROT_READ, MAP_SHARED, fc->fd, (off_t)meta_page_size);
+	if (p == MAP_FAILED) {
+		fc->data_len = 0;
+		return -errno;
+	}
+	fc->data = p;
+	id = rb_load_acquire(&m->reader.id);                 /* [F2] */
+	rd = rb_load_relaxed(&m->reader.read);
+	if (id >= nr)
+		return -EBADMSG;
+	fc->overrun0 = msl >= offsetof(struct rb_ft_meta, read) ? rb_load_relaxed(&m->overrun) : 0;
+	load_subbuf(fc, id);
+	/* Bytes before reader.read were consumed by an earlier reader. */
+	fc->skip_to = rd <= fc->cur.cap ? rd : fc->cur.cap;
+	sample_meta(fc);
+	return 0;
+}
+
+static int online_cpus(int *out, int max)
+{
+	char buf[1024], *p;
+	int fd, n = 0;
+	ssize_t len;
+
+	fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = 0;
+	p = buf;
+	while (*p && *p != '\n') {
+		char *e;
+		long a = strtol(p, &e, 10), b;
+
+		if (e == p)
+			return -EIO;
+		b = a;
+		if (*e == '-') {
+			p = e + 1;
+			b = strtol(p, &e, 10);
+			if (e == p || b < a)
+				return -EIO;
+		}
+		for (; a <= b && n < max; a++)
+			out[n++] = (int)a;
+		p = e;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
 
 int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf_ftrace_opts *opts,
 				ringbuf_ftrace_fn fn, void *ctx)
 {
-	(void)c; (void)opts; (void)fn; (void)ctx;
-	return -EOPNOTSUPP;
+	struct ringbuf_ftrace_opts o;
+	char tracefs[PATH_MAX], base[PATH_MAX + 256];
+	int cpus[1024], ncpu, i, r;
+	struct ft_source *s;
+
+	if (!c || !fn)
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	if (opts) {
+		if (opts->sz < sizeof(size_t))
+			return -EINVAL;
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	if (o.instance && (!*o.instance || strchr(o.instance, '/') ||
+			   !strcmp(o.instance, ".") || !strcmp(o.instance, "..")))
+		return -EINVAL;
+	r = rb_ft_find_tracefs(o.tracefs, o.mount, tracefs, sizeof(tracefs));
+	if (r < 0)
+		return r;
+	if (o.instance)
+		snprintf(base, sizeof(base), "%s/instances/%s", tracefs, o.instance);
+	else
+		snprintf(base, sizeof(base), "%s", tracefs);
+	if (access(base, F_OK) != 0)
+		return -ENOENT;         /* instances are not created here */
+
+	if (o.cpus) {
+		if (o.ncpus <= 0 || o.ncpus > (int)(sizeof(cpus) / sizeof(cpus[0])))
+			return -EINVAL;
+		for (i = 0; i < o.ncpus; i++) {
+			if (o.cpus[i] < 0)
+				return -EINVAL;
+			cpus[i] = o.cpus[i];
+		}
+		ncpu = o.ncpus;
+	} else {
+		ncpu = online_cpus(cpus, (int)(sizeof(cpus) / sizeof(cpus[0])));
+		if (ncpu <= 0)
+			return ncpu < 0 ? ncpu : -ENODEV;
+	}
+
+	s = calloc(1, sizeof(*s) + (size_t)ncpu * sizeof(s->cpus[0]));
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &ft_ops;
+	s->base.fd = -1;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->merge = o.merge;
+	s->owner = c;
+	for (i = 0; i < ncpu; i++)
+		s->cpus[i].fd = -1;
+	s->ncpu = ncpu;
+	s->base.fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->base.fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	for (i = 0; i < ncpu; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+
+		r = cpu_open(&s->cpus[i], base, cpus[i]);
+		if (r < 0)
+			goto fail;
+		if (epoll_ctl(s->base.fd, EPOLL_CTL_ADD, s->cpus[i].fd, &ev) != 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	reg_add(s);
+	r = rb_consumer_add_source(c, &s->base);
+	if (r < 0) {
+		ft_destroy(&s->base);
+		return r;
+	}
+	return ncpu;
+fail:
+	ft_destroy(&s->base);
+	return r;
+}
+
+int ringbuf_consumer_ftrace_stats(const struct ringbuf_consumer *c, int cpu,
+				  struct ringbuf_ftrace_stats *st)
+{
+	struct ringbuf_ftrace_stats t;
+	struct ft_source *s;
+	int i, found = 0;
+
+	if (!c || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	memset(&t, 0, sizeof(t));
+	pthread_mutex_lock(&reg_lock);
+	for (s = reg_head; s; s = s->reg_next) {
+		if (s->owner != c)
+			continue;
+		for (i = 0; i < s->ncpu; i++) {
+			struct ft_cpu *fc = &s->cpus[i];
+
+			if (cpu >= 0 && fc->cpu != cpu)
+				continue;
+			found++;
+			t.events += rb_load_relaxed(&fc->st_events);
+			t.bytes += rb_load_relaxed(&fc->st_bytes);
+			t.lost_events += rb_load_relaxed(&fc->st_lost);
+			t.missed_subbufs += rb_load_relaxed(&fc->st_missed_subbufs);
+			t.corrupt_events += rb_load_relaxed(&fc->st_corrupt);
+			t.subbufs += rb_load_relaxed(&fc->st_subbufs);
+			t.get_reader_calls += rb_load_relaxed(&fc->st_get_reader);
+			t.paddings += rb_load_relaxed(&fc->st_paddings);
+			t.time_extends += rb_load_relaxed(&fc->st_extends);
+			t.entries += rb_load_relaxed(&fc->st_entries);
+			t.overrun += rb_load_relaxed(&fc->st_overrun);
+			t.read += rb_load_relaxed(&fc->st_read);
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (!found)
+		return -ENOENT;
+	t.sz = st->sz < sizeof(t) ? st->sz : sizeof(t);
+	memcpy(st, &t, t.sz);
+	return found;
 }
