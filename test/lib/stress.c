@@ -139,6 +139,19 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	for (int i = 0; i < n; i++)
 		CHECK(pthread_create(&prods[i].thread, NULL, produce, &prods[i]) == 0);
 
+	/* Manager mode: rb and an idle ring, both armed before every sleep. */
+	struct ringbuf_consumer *mgr = NULL;
+	struct ringbuf *idle = NULL;
+	int idle_cnt = 0;
+
+	if (cfg->consumer == STRESS_MANAGER) {
+		mgr = ringbuf_consumer_new();
+		idle = ringbuf_create(NULL, test_page_size(), NULL);
+		CHECK(mgr && idle);
+		CHECK_EQ(ringbuf_consumer_add(mgr, idle, on_record, &idle_cnt), 0);
+		CHECK_EQ(ringbuf_consumer_add(mgr, rb, on_record, &s), 0);
+	}
+
 	/* Consume until every producer's end marker is in. */
 	while (s.ended < n) {
 		int ret;
@@ -146,6 +159,8 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		alarm((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60));
 		if (cfg->consumer == STRESS_BLOCKING)
 			ret = ringbuf_poll(rb, on_record, &s, -1);
+		else if (cfg->consumer == STRESS_MANAGER)
+			ret = ringbuf_consumer_poll(mgr, -1);
 		else
 			ret = ringbuf_consume(rb, on_record, &s);
 		if (ret < 0) {
@@ -156,6 +171,8 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 			sched_yield();
 	}
 	alarm(0);
+	ringbuf_consumer_free(mgr);
+	ringbuf_free(idle);
 	for (int i = 0; i < n; i++)
 		pthread_join(prods[i].thread, NULL);
 	/* Nothing more may arrive after the last record. */

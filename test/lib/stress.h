@@ -14,6 +14,8 @@ struct ringbuf;
 enum stress_consumer {
 	STRESS_BUSY,      /* ringbuf_consume in a loop */
 	STRESS_BLOCKING,  /* only ever ringbuf_poll(-1): proves no lost wakeups */
+	STRESS_MANAGER,   /* only ever ringbuf_consumer_poll(-1), rb beside an
+			   * idle second ring: the same through the manager */
 };
 
 struct stress_cfg {
