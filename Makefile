@@ -74,9 +74,14 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
 
+# The benchmark drains the kernel anchor with libbpf too when it is there.
+ifneq ($(wildcard /usr/include/bpf/libbpf.h),)
+TOOL_LIBBPF := -DHAVE_LIBBPF
+TOOL_LDLIBS := -lbpf
+endif
 $(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(TESTLIB) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(STATIC) $(LDLIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(TOOL_LIBBPF) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(STATIC) $(LDLIBS) -ldl $(TOOL_LDLIBS)
 
 # libFuzzer targets: clang, ASan+UBSan, the library sources compiled in.
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)

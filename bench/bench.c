@@ -1,0 +1,1529 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringbuf bench — user rings against what a user would pick instead, in
+ * the same run, interleaved.
+ *
+ * What is measured. Every row moves fixed-size records from producer
+ * thread(s) to one consumer thread for a fixed time. Producers start
+ * together at t0 and stop at t0 + d; the consumer then drains what is left.
+ * Throughput = records delivered to the consumer / (time of the consumer's
+ * last record - t0): records per second of wall time while the consumer
+ * keeps up. The same definition holds for the kernel rows, where the
+ * "producer" is a BPF program run by BPF_PROG_TEST_RUN (repeat) in a
+ * thread pinned like a user producer: the records it emits per second of
+ * wall time, including the system call entry amortised over the repeat.
+ *
+ * Correctness. Every record carries (producer << 56 | sequence) in its
+ * first 8 bytes and again in its last 8 (records of 16 bytes or more). The
+ * consumer checks each one; a wrong length, a torn record, a duplicate or a
+ * gap (except where the source may drop: the kernel ring when full, the
+ * overwrite mode; then gaps must equal the drops the producer counted)
+ * aborts the whole run with "SEQUENCE ERROR" and exit status 1 — a fast
+ * wrong answer is never reported.
+ *
+ * Fairness. Producer and consumer run on two different CPUs (except the
+ * back-to-back rows, one thread on one CPU, and the 2-producer rows, whose
+ * two producers share the producer CPU: same CPU budget as 1 producer).
+ * User-ring producers that find the ring full retry (they do not drop); the
+ * kernel program cannot retry, so its drops are reported. Ring size 1 MiB
+ * everywhere; the mutex queue holds 1 MiB of records, the pipe 1 MiB.
+ * Rounds: every row runs once per round, ours and anchors alternating,
+ * and the table reports the median over rounds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ringbuf.h>
+#ifdef HAVE_LIBBPF
+#include <bpf/libbpf.h>
+#endif
+
+#include "bench.h"
+#include "cli.h"
+#include "kbpf.h"
+
+#define RING_SIZE   (1u << 20)
+#define MAX_PROD    2
+#define MAX_SIZES   8
+#define MAX_ROUNDS  15
+#define SAMPLE_N    500     /* sampled rows: FORCE_WAKEUP every N records */
+#define B2B_BATCH   500     /* back-to-back: records per produce/consume turn */
+#define KREPEAT     256     /* kernel rows: program runs per TEST_RUN call */
+
+/* ---- time, CPUs ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cpus[2] = { -1, -1 };  /* producer CPU, consumer CPU (-1: unpinned) */
+
+static void find_cpus(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	if (n < 2)
+		cpus[0] = cpus[1] = -1;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* ---- records and their checks ---- */
+
+static uint8_t body[65536];   /* what producers copy into record bodies */
+
+static inline void rec_fill(void *p, size_t len, uint64_t w)
+{
+	uint8_t *b = p;
+
+	memcpy(b, &w, 8);
+	if (len >= 16) {
+		memcpy(b + 8, body, len - 16);
+		memcpy(b + len - 8, &w, 8);
+	}
+}
+
+struct checker {
+	const char *row;
+	size_t len;
+	int nprod;
+	int allow_gaps;
+	uint64_t expect[MAX_PROD];
+	uint64_t count, gaps;
+	_Atomic uint64_t last_ns;    /* time of the last record seen */
+};
+
+static __attribute__((noreturn, cold)) void seq_error(struct checker *c, const char *what,
+						      uint64_t got, uint64_t want)
+{
+	cli_progress_done();
+	fprintf(stderr, "%s bench: SEQUENCE ERROR in row '%s' (%zu B records) after %llu records: "
+		"%s (got %llu, expected %llu); aborting, no result is reported\n",
+		cli_prog(), c->row, c->len, (unsigned long long)c->count, what,
+		(unsigned long long)got, (unsigned long long)want);
+	fflush(stderr);
+	_exit(1);
+}
+
+static inline void check(struct checker *c, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	uint64_t w, seq;
+	unsigned p;
+
+	if (__builtin_expect(len != c->len, 0))
+		seq_error(c, "wrong record length", len, c->len);
+	memcpy(&w, b, 8);
+	if (len >= 16) {
+		uint64_t t;
+
+		memcpy(&t, b + len - 8, 8);
+		if (__builtin_expect(t != w, 0))
+			seq_error(c, "torn record (head and tail stamps differ)", t, w);
+	}
+	p = (unsigned)(w >> 56);
+	seq = w & ((1ULL << 56) - 1);
+	if (__builtin_expect(p >= (unsigned)c->nprod, 0))
+		seq_error(c, "bad producer id", p, 0);
+	if (__builtin_expect(seq != c->expect[p], 0)) {
+		if (!c->allow_gaps || seq < c->expect[p])
+			seq_error(c, seq < c->expect[p] ? "duplicate or reordered record" : "lost record",
+				  seq, c->expect[p]);
+		c->gaps += seq - c->expect[p];
+	}
+	c->expect[p] = seq + 1;
+	c->count++;
+}
+
+static int check_cb(void *ctx, void *data, size_t len)
+{
+	check(ctx, data, len);
+	return 0;
+}
+
+/* ---- one measurement ---- */
+
+struct result {
+	int skipped;
+	char why[200];
+	double mrps;      /* million records per second */
+	double drops;
+	double lat[3];    /* latency rows: p50, p99, p999 in ns */
+};
+
+struct run {
+	const struct row *row;
+	size_t len;
+	uint64_t dur_ns;
+	int nprod;
+	/* shared between threads */
+	_Atomic int go, stop, prod_done;
+	uint64_t t0;
+	struct checker chk;
+	uint64_t prod_drops[MAX_PROD];
+	void *src;            /* the row's source (ring, queue, pipe, ...) */
+	uint64_t extra;       /* per-row */
+	void *aux;            /* per-row */
+	struct result *res;
+};
+
+struct row {
+	const char *name;
+	int kernel;           /* an anchor row (not ours) */
+	const char *ref;      /* ours: the kernel row whose rate we compare to */
+	int nprod;
+	int latency;          /* a latency row (p50/p99/p999) */
+	int (*run)(struct run *r);
+};
+
+/* ---- the generic two-thread harness ---- */
+
+typedef void (*prod_fn)(struct run *r, int id);
+typedef void (*cons_fn)(struct run *r);
+
+struct thr {
+	struct run *r;
+	int id;
+	prod_fn pf;
+	cons_fn cf;
+};
+
+static void *prod_thread(void *arg)
+{
+	struct thr *t = arg;
+
+	pin(cpus[0]);
+	while (!atomic_load(&t->r->go))
+		relax();
+	t->pf(t->r, t->id);
+	return NULL;
+}
+
+static void *cons_thread(void *arg)
+{
+	struct thr *t = arg;
+
+	pin(cpus[1]);
+	while (!atomic_load(&t->r->go))
+		relax();
+	t->cf(t->r);
+	atomic_store(&t->r->chk.last_ns, now_ns());
+	return NULL;
+}
+
+/* Run producers and a consumer for r->dur_ns; fill r->res. */
+static int harness(struct run *r, prod_fn pf, cons_fn cf, void (*after_stop)(struct run *))
+{
+	pthread_t pt[MAX_PROD], ct;
+	struct thr pth[MAX_PROD], cth = { .r = r, .cf = cf };
+	struct timespec ts;
+	uint64_t drops = 0;
+
+	for (int i = 0; i < r->nprod; i++) {
+		pth[i] = (struct thr){ .r = r, .id = i, .pf = pf };
+		if (pthread_create(&pt[i], NULL, prod_thread, &pth[i]))
+			return -EAGAIN;
+	}
+	if (pthread_create(&ct, NULL, cons_thread, &cth))
+		return -EAGAIN;
+	usleep(2000); /* let the threads reach their CPUs */
+	r->t0 = now_ns();
+	atomic_store(&r->go, 1);
+	ts.tv_sec = (time_t)(r->dur_ns / 1000000000ULL);
+	ts.tv_nsec = (long)(r->dur_ns % 1000000000ULL);
+	nanosleep(&ts, NULL);
+	atomic_store(&r->stop, 1);
+	for (int i = 0; i < r->nprod; i++)
+		pthread_join(pt[i], NULL);
+	atomic_store(&r->prod_done, 1);
+	if (after_stop)
+		after_stop(r);
+	pthread_join(ct, NULL);
+	for (int i = 0; i < r->nprod; i++)
+		drops += r->prod_drops[i];
+	r->res->mrps = (double)r->chk.count / (double)(atomic_load(&r->chk.last_ns) - r->t0) * 1e3;
+	r->res->drops = (double)(drops + r->chk.gaps * 0);
+	if (r->chk.allow_gaps)
+		r->res->drops = (double)r->chk.gaps;
+	return 0;
+}
+
+/* ---- user rings ---- */
+
+enum uflags {
+	U_OUTPUT = 1,        /* ringbuf_output instead of reserve + submit */
+	U_NOWAKE = 2,        /* commit with NO_WAKEUP */
+	U_SAMPLED = 4,       /* NO_WAKEUP, FORCE_WAKEUP every SAMPLE_N */
+};
+
+static void user_produce(struct run *r, int id)
+{
+	struct ringbuf *rb = r->src;
+	const size_t len = r->len;
+	const int out = r->extra & U_OUTPUT;
+	uint64_t flags = (r->extra & (U_NOWAKE | U_SAMPLED)) ? RINGBUF_NO_WAKEUP : 0;
+	uint64_t seq = 0, tag = (uint64_t)id << 56;
+	uint8_t tmp[4096];
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (int k = 0; k < 64; k++) {
+			uint64_t f = flags;
+
+			if ((r->extra & U_SAMPLED) && seq % SAMPLE_N == 0)
+				f = RINGBUF_FORCE_WAKEUP;
+			if (out) {
+				rec_fill(tmp, len, tag | seq);
+				while (ringbuf_output(rb, tmp, len, f)) {
+					if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+						return;
+					relax();
+				}
+			} else {
+				void *p;
+
+				while (!(p = ringbuf_reserve(rb, len, 0))) {
+					if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+						return;
+					relax();
+				}
+				rec_fill(p, len, tag | seq);
+				ringbuf_submit(rb, p, f);
+			}
+			seq++;
+		}
+	}
+}
+
+static void user_consume_busy(struct run *r)
+{
+	struct ringbuf *rb = r->src;
+
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		int n = ringbuf_consume(rb, check_cb, &r->chk);
+
+		if (n < 0) {
+			fprintf(stderr, "bench: ringbuf_consume: %s\n", strerror(-n));
+			_exit(1);
+		}
+		if (done && n == 0)
+			break;
+	}
+}
+
+static void user_consume_poll(struct run *r)
+{
+	struct ringbuf_consumer *c = ringbuf_consumer_new();
+	int n;
+
+	if (!c || ringbuf_consumer_add(c, r->src, check_cb, &r->chk) < 0) {
+		fprintf(stderr, "bench: manager: %s\n", strerror(errno));
+		_exit(1);
+	}
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+
+		n = ringbuf_consumer_poll(c, 20);
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "bench: ringbuf_consumer_poll: %s\n", strerror(-n));
+			_exit(1);
+		}
+		if (done) {
+			while ((n = ringbuf_consumer_consume(c)) > 0)
+				;
+			break;
+		}
+	}
+	ringbuf_consumer_free(c);
+}
+
+static int manager_available(char *why, size_t n)
+{
+	struct ringbuf_consumer *c = ringbuf_consumer_new();
+
+	if (!c) {
+		snprintf(why, n, "consumer manager not available in this build (%s)", strerror(errno));
+		return 0;
+	}
+	ringbuf_consumer_free(c);
+	return 1;
+}
+
+static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
+{
+	RINGBUF_OPTS(o, .flags = cflags);
+	struct ringbuf *rb;
+	int err;
+
+	if (cf == user_consume_poll && !manager_available(r->res->why, sizeof(r->res->why)))
+		return -EOPNOTSUPP;
+	rb = ringbuf_create(NULL, RING_SIZE, &o);
+	if (!rb) {
+		err = errno;
+		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_create%s: %s",
+			 cflags ? "(RINGBUF_F_OVERWRITE)" : "", strerror(err));
+		return -err;
+	}
+	r->src = rb;
+	r->chk.allow_gaps = !!(cflags & RINGBUF_F_OVERWRITE);
+	err = harness(r, user_produce, cf, NULL);
+	ringbuf_free(rb);
+	return err;
+}
+
+static int run_user_busy(struct run *r) { return run_user(r, 0, user_consume_busy); }
+static int run_user_nowake(struct run *r) { r->extra = U_NOWAKE; return run_user(r, 0, user_consume_busy); }
+static int run_user_output(struct run *r) { r->extra = U_OUTPUT; return run_user(r, 0, user_consume_busy); }
+static int run_user_poll(struct run *r) { return run_user(r, 0, user_consume_poll); }
+static int run_user_sampled(struct run *r) { r->extra = U_SAMPLED; return run_user(r, 0, user_consume_poll); }
+
+static int overwrite_works(char *why, size_t n)
+{
+	RINGBUF_OPTS(o, .flags = RINGBUF_F_OVERWRITE);
+	struct ringbuf *rb = ringbuf_create(NULL, RING_SIZE, &o);
+	uint64_t v = 1;
+	int ok = 1;
+
+	if (!rb) {
+		snprintf(why, n, "overwrite mode not available (%s)", strerror(errno));
+		return 0;
+	}
+	/* Fill past the end: an overwrite ring must keep accepting. */
+	for (unsigned i = 0; i < 2 * RING_SIZE / 16 && ok; i++)
+		if (ringbuf_output(rb, &v, 8, RINGBUF_NO_WAKEUP))
+			ok = 0;
+	if (!ok)
+		snprintf(why, n, "overwrite mode not available (a full ring refused a record)");
+	ringbuf_free(rb);
+	return ok;
+}
+
+static int run_user_overwrite(struct run *r)
+{
+	if (!overwrite_works(r->res->why, sizeof(r->res->why)))
+		return -EOPNOTSUPP;
+	return run_user(r, RINGBUF_F_OVERWRITE, user_consume_busy);
+}
+
+/* Back-to-back: one thread on one CPU, alternating B2B_BATCH records of
+ * producing with consuming them. */
+static int run_user_b2b(struct run *r)
+{
+	struct ringbuf *rb = ringbuf_create(NULL, RING_SIZE, NULL);
+	uint64_t seq = 0, end;
+
+	if (!rb) {
+		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_create: %s", strerror(errno));
+		return -errno;
+	}
+	pin(cpus[0]);
+	r->t0 = now_ns();
+	end = r->t0 + r->dur_ns;
+	do {
+		for (int k = 0; k < B2B_BATCH; k++) {
+			void *p = ringbuf_reserve(rb, r->len, 0);
+
+			if (!p)
+				break;
+			rec_fill(p, r->len, seq++);
+			ringbuf_submit(rb, p, 0);
+		}
+		if (ringbuf_consume(rb, check_cb, &r->chk) < 0)
+			_exit(1);
+	} while (now_ns() < end);
+	r->res->mrps = (double)r->chk.count / (double)(now_ns() - r->t0) * 1e3;
+	ringbuf_free(rb);
+	return 0;
+}
+
+/* Blocking-mode latency, commit to callback: the producer writes a 24-byte
+ * record {stamp, time, stamp} every ~20 us; the consumer sleeps (manager
+ * poll for the user ring, condvar, read). */
+#define LAT_MAX   100000
+#define LAT_GAP   20000
+#define LAT_LEN   24
+struct lat {
+	struct checker *chk;
+	uint64_t *samples;
+	size_t n;
+};
+
+static int lat_cb(void *ctx, void *data, size_t len)
+{
+	struct lat *l = ctx;
+	uint64_t t = now_ns(), ts;
+
+	check(l->chk, data, len);
+	memcpy(&ts, (uint8_t *)data + 8, 8);
+	if (l->n < LAT_MAX)
+		l->samples[l->n++] = t - ts;
+	return 0;
+}
+
+/* Paced producer: calls put(r, rec) for each record. */
+static void lat_produce(struct run *r, int (*put)(struct run *, const void *))
+{
+	uint64_t seq = 0, next = now_ns();
+	uint8_t rec[LAT_LEN];
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && seq < LAT_MAX) {
+		uint64_t t;
+
+		while ((t = now_ns()) < next)
+			relax();
+		next = t + LAT_GAP;
+		memcpy(rec, &seq, 8);
+		memcpy(rec + 8, &t, 8);
+		memcpy(rec + 16, &seq, 8);
+		while (put(r, rec))
+			relax();
+		seq++;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void lat_finish(struct run *r, struct lat *l)
+{
+	if (!l->n) {
+		r->res->lat[0] = r->res->lat[1] = r->res->lat[2] = 0;
+		return;
+	}
+	qsort(l->samples, l->n, sizeof(uint64_t), cmp_u64);
+	r->res->lat[0] = (double)l->samples[l->n / 2];
+	r->res->lat[1] = (double)l->samples[(size_t)((double)l->n * 0.99)];
+	r->res->lat[2] = (double)l->samples[(size_t)((double)l->n * 0.999)];
+}
+
+static int user_lat_put(struct run *r, const void *rec)
+{
+	return ringbuf_output(r->src, rec, LAT_LEN, 0);
+}
+
+static void user_lat_produce(struct run *r, int id)
+{
+	(void)id;
+	lat_produce(r, user_lat_put);
+}
+
+static void user_lat_consume(struct run *r)
+{
+	struct ringbuf_consumer *c = ringbuf_consumer_new();
+	struct lat *l = r->aux;
+
+	if (!c || ringbuf_consumer_add(c, r->src, lat_cb, l) < 0)
+		_exit(1);
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		int n = ringbuf_consumer_poll(c, 20);
+
+		if (n < 0 && n != -EINTR)
+			_exit(1);
+		if (done && n == 0)
+			break;
+	}
+	ringbuf_consumer_free(c);
+}
+
+static int run_latency(struct run *r, int (*setup)(struct run *), prod_fn pf, cons_fn cf,
+		       void (*teardown)(struct run *), void (*after_stop)(struct run *))
+{
+	struct lat l = { .chk = &r->chk };
+	int err;
+
+	r->len = LAT_LEN;
+	r->chk.len = LAT_LEN;
+	l.samples = malloc(LAT_MAX * sizeof(uint64_t));
+	if (!l.samples)
+		return -ENOMEM;
+	r->aux = &l;
+	err = setup(r);
+	if (!err) {
+		err = harness(r, pf, cf, after_stop);
+		teardown(r);
+		lat_finish(r, &l);
+	}
+	free(l.samples);
+	return err;
+}
+
+static int user_lat_setup(struct run *r)
+{
+	if (!manager_available(r->res->why, sizeof(r->res->why)))
+		return -EOPNOTSUPP;
+	r->src = ringbuf_create(NULL, RING_SIZE, NULL);
+	return r->src ? 0 : -errno;
+}
+
+static void user_lat_teardown(struct run *r)
+{
+	ringbuf_free(r->src);
+}
+
+static int run_user_lat(struct run *r)
+{
+	return run_latency(r, user_lat_setup, user_lat_produce, user_lat_consume,
+			   user_lat_teardown, NULL);
+}
+
+/* ---- anchor: mutex + condvar queue of variable-length records ----
+ * A byte ring of [u32 len][payload, padded to 8] records. Producers take
+ * the lock per record; the consumer takes everything there under one lock,
+ * processes it outside the lock, then releases the space. */
+struct mq {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	uint8_t *buf;
+	uint64_t head, tail;   /* byte positions: head written, tail freed */
+	int cons_waiting, prod_waiting;
+};
+
+#define MQ_SIZE RING_SIZE
+
+static int mq_put(struct mq *q, const void *data, size_t len, _Atomic int *stop)
+{
+	uint64_t need = 8 + ((len + 7) & ~7ULL);
+
+	pthread_mutex_lock(&q->mu);
+	while (q->head + need - q->tail > MQ_SIZE) {
+		if (stop && atomic_load(stop)) {
+			pthread_mutex_unlock(&q->mu);
+			return -1;
+		}
+		q->prod_waiting = 1;
+		pthread_cond_wait(&q->not_full, &q->mu);
+	}
+	{
+		uint64_t off = q->head & (MQ_SIZE - 1);
+		uint32_t l32 = (uint32_t)len;
+
+		/* The buffer has MQ_SIZE slack bytes so records never wrap. */
+		memcpy(q->buf + off, &l32, 4);
+		memcpy(q->buf + off + 8, data, len);
+		q->head += need;
+	}
+	if (q->cons_waiting) {
+		q->cons_waiting = 0;
+		pthread_cond_signal(&q->not_empty);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+/* Drain everything there; block when empty unless *done. Returns records. */
+static long mq_drain(struct mq *q, int (*fn)(void *, void *, size_t), void *ctx, _Atomic int *done)
+{
+	uint64_t head, tail;
+	long n = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->head == q->tail) {
+		if (atomic_load(done)) {
+			pthread_mutex_unlock(&q->mu);
+			return 0;
+		}
+		q->cons_waiting = 1;
+		/* Timed: the end-of-run check needs to run. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&q->not_empty, &q->mu, &ts);
+	}
+	head = q->head;
+	tail = q->tail;
+	pthread_mutex_unlock(&q->mu);
+	while (tail != head) {
+		uint64_t off = tail & (MQ_SIZE - 1);
+		uint32_t len;
+
+		memcpy(&len, q->buf + off, 4);
+		fn(ctx, q->buf + off + 8, len);
+		tail += 8 + ((len + 7) & ~7ULL);
+		n++;
+	}
+	pthread_mutex_lock(&q->mu);
+	q->tail = tail;
+	if (q->prod_waiting) {
+		q->prod_waiting = 0;
+		pthread_cond_broadcast(&q->not_full);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
+
+static int mq_setup(struct run *r)
+{
+	struct mq *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	q->buf = calloc(1, 2 * MQ_SIZE);
+	if (!q->buf) {
+		free(q);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	r->src = q;
+	return 0;
+}
+
+static void mq_teardown(struct run *r)
+{
+	struct mq *q = r->src;
+
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	free(q->buf);
+	free(q);
+}
+
+/* Producers blocked on a full queue must see the stop. */
+static void mq_after_stop(struct run *r)
+{
+	(void)r;
+}
+
+static void mq_wake_producers(struct mq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void mq_produce(struct run *r, int id)
+{
+	struct mq *q = r->src;
+	uint64_t seq = 0, tag = (uint64_t)id << 56;
+	uint8_t tmp[4096];
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (int k = 0; k < 64; k++) {
+			rec_fill(tmp, r->len, tag | seq);
+			if (mq_put(q, tmp, r->len, &r->stop))
+				return;
+			seq++;
+		}
+	}
+}
+
+static void mq_consume(struct run *r)
+{
+	struct mq *q = r->src;
+
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		long n = mq_drain(q, check_cb, &r->chk, &r->prod_done);
+
+		/* Keep producers from sleeping through the stop. */
+		if (atomic_load(&r->stop))
+			mq_wake_producers(q);
+		if (done && n == 0)
+			break;
+	}
+}
+
+static int run_mq(struct run *r)
+{
+	int err = mq_setup(r);
+
+	if (err)
+		return err;
+	err = harness(r, mq_produce, mq_consume, mq_after_stop);
+	mq_teardown(r);
+	return err;
+}
+
+static int mq_lat_put(struct run *r, const void *rec)
+{
+	return mq_put(r->src, rec, LAT_LEN, NULL);
+}
+
+static void mq_lat_produce(struct run *r, int id)
+{
+	(void)id;
+	lat_produce(r, mq_lat_put);
+}
+
+static void mq_lat_consume(struct run *r)
+{
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		long n = mq_drain(r->src, lat_cb, r->aux, &r->prod_done);
+
+		if (done && n == 0)
+			break;
+	}
+}
+
+static int run_mq_lat(struct run *r)
+{
+	return run_latency(r, mq_setup, mq_lat_produce, mq_lat_consume, mq_teardown, NULL);
+}
+
+/* ---- anchor: a pipe, one write per record ---- */
+
+struct bpipe {
+	int fd[2];
+};
+
+static int pipe_setup(struct run *r)
+{
+	struct bpipe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	if (pipe2(p->fd, O_CLOEXEC)) {
+		free(p);
+		return -errno;
+	}
+	/* 1 MiB like the rings; the default limit allows it for root, else
+	 * the pipe keeps its default size. */
+	fcntl(p->fd[1], F_SETPIPE_SZ, RING_SIZE);
+	r->src = p;
+	return 0;
+}
+
+static void pipe_teardown(struct run *r)
+{
+	struct bpipe *p = r->src;
+
+	if (p->fd[0] >= 0)
+		close(p->fd[0]);
+	if (p->fd[1] >= 0)
+		close(p->fd[1]);
+	free(p);
+}
+
+static void pipe_produce(struct run *r, int id)
+{
+	struct bpipe *p = r->src;
+	uint64_t seq = 0, tag = (uint64_t)id << 56;
+	uint8_t tmp[4096];
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (int k = 0; k < 64; k++) {
+			rec_fill(tmp, r->len, tag | seq);
+			/* <= PIPE_BUF: atomic, never short. */
+			if (write(p->fd[1], tmp, r->len) != (ssize_t)r->len)
+				_exit(1);
+			seq++;
+		}
+	}
+}
+
+/* After the producers stopped: close the write end so read() sees EOF. */
+static void pipe_after_stop(struct run *r)
+{
+	struct bpipe *p = r->src;
+
+	close(p->fd[1]);
+	p->fd[1] = -1;
+}
+
+static void pipe_consume_with(struct run *r, int (*fn)(void *, void *, size_t), void *ctx)
+{
+	struct bpipe *p = r->src;
+	static __thread uint8_t buf[1 << 16];
+	size_t have = 0, len = r->len;
+
+	for (;;) {
+		ssize_t n = read(p->fd[0], buf + have, sizeof(buf) - have);
+		size_t off = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		while (have - off >= len) {
+			fn(ctx, buf + off, len);
+			off += len;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+}
+
+static void pipe_consume(struct run *r)
+{
+	pipe_consume_with(r, check_cb, &r->chk);
+}
+
+static int run_pipe(struct run *r)
+{
+	int err = pipe_setup(r);
+
+	if (err)
+		return err;
+	err = harness(r, pipe_produce, pipe_consume, pipe_after_stop);
+	pipe_teardown(r);
+	return err;
+}
+
+static int pipe_lat_put(struct run *r, const void *rec)
+{
+	struct bpipe *p = r->src;
+
+	return write(p->fd[1], rec, LAT_LEN) == LAT_LEN ? 0 : -1;
+}
+
+static void pipe_lat_produce(struct run *r, int id)
+{
+	(void)id;
+	lat_produce(r, pipe_lat_put);
+}
+
+static void pipe_lat_consume(struct run *r)
+{
+	pipe_consume_with(r, lat_cb, r->aux);
+}
+
+static int run_pipe_lat(struct run *r)
+{
+	return run_latency(r, pipe_setup, pipe_lat_produce, pipe_lat_consume, pipe_teardown,
+			   pipe_after_stop);
+}
+
+/* ---- anchor: the kernel BPF ring buffer ---- */
+
+enum kcons { K_OURS_BUSY, K_OURS_POLL, K_LIBBPF_BUSY, K_LIBBPF_POLL };
+
+static int kernel_setup(struct run *r, struct kbpf *k, uint64_t flags, uint32_t sample)
+{
+	int refused, err;
+
+	err = kbpf_open(k, RING_SIZE, r->len, flags, sample, &refused, r->res->why, sizeof(r->res->why));
+	if (err && !refused) {
+		fprintf(stderr, "%s bench: kernel BPF ring buffer: %s\n", cli_prog(), r->res->why);
+		_exit(1);
+	}
+	r->chk.allow_gaps = 1;
+	return err;
+}
+
+/* The producer thread: the BPF program, KREPEAT runs per system call. */
+static void kernel_produce(struct run *r, int id)
+{
+	struct kbpf *k = r->src;
+
+	(void)id;
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed))
+		if (kbpf_run(k, KREPEAT) < 0) {
+			fprintf(stderr, "%s bench: BPF_PROG_TEST_RUN: %s\n", cli_prog(), strerror(errno));
+			_exit(1);
+		}
+}
+
+static void kernel_consume_ours(struct run *r)
+{
+	struct kbpf *k = r->src;
+	int poll = r->extra == K_OURS_POLL;
+	struct ringbuf_consumer *c = NULL;
+	struct ringbuf *rb = NULL;
+	int n;
+
+	if (poll) {
+		c = ringbuf_consumer_new();
+		if (!c || ringbuf_consumer_add_bpf(c, k->map_fd, check_cb, &r->chk) < 0)
+			_exit(1);
+	} else {
+		rb = ringbuf_open_bpf(k->map_fd);
+		if (!rb)
+			_exit(1);
+	}
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+
+		n = poll ? ringbuf_consumer_poll(c, 20) : ringbuf_consume(rb, check_cb, &r->chk);
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "%s bench: consuming the kernel ring: %s\n", cli_prog(), strerror(-n));
+			_exit(1);
+		}
+		if (done) {
+			while ((n = poll ? ringbuf_consumer_consume(c) : ringbuf_consume(rb, check_cb, &r->chk)) > 0)
+				;
+			break;
+		}
+	}
+	ringbuf_consumer_free(c);
+	ringbuf_free(rb);
+}
+
+#ifdef HAVE_LIBBPF
+static void kernel_consume_libbpf(struct run *r)
+{
+	struct kbpf *k = r->src;
+	int poll = r->extra == K_LIBBPF_POLL;
+	struct ring_buffer *lrb = ring_buffer__new(k->map_fd, check_cb, &r->chk, NULL);
+	int n;
+
+	if (!lrb) {
+		fprintf(stderr, "%s bench: ring_buffer__new: %s\n", cli_prog(), strerror(errno));
+		_exit(1);
+	}
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+
+		n = poll ? ring_buffer__poll(lrb, 20) : ring_buffer__consume(lrb);
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "%s bench: libbpf: %s\n", cli_prog(), strerror(-n));
+			_exit(1);
+		}
+		if (done) {
+			while (ring_buffer__consume(lrb) > 0)
+				;
+			break;
+		}
+	}
+	ring_buffer__free(lrb);
+}
+#endif
+
+static int kernel_verify(struct run *r, struct kbpf *k)
+{
+	uint64_t emitted = 0, drops = 0;
+
+	if (kbpf_counts(k, &emitted, &drops) < 0)
+		return -errno;
+	if (r->chk.count + drops != emitted || r->chk.gaps > drops)
+		seq_error(&r->chk, "kernel records delivered + dropped != emitted",
+			  r->chk.count + drops, emitted);
+	r->res->drops = (double)drops;
+	return 0;
+}
+
+static int run_kernel(struct run *r, uint64_t flags, uint32_t sample, enum kcons how)
+{
+	struct kbpf k;
+	int err;
+
+#ifndef HAVE_LIBBPF
+	if (how == K_LIBBPF_BUSY || how == K_LIBBPF_POLL) {
+		snprintf(r->res->why, sizeof(r->res->why), "built without libbpf (install libbpf-dev)");
+		return -EOPNOTSUPP;
+	}
+#endif
+	if (how == K_OURS_POLL && !manager_available(r->res->why, sizeof(r->res->why)))
+		return -EOPNOTSUPP;
+	if (how == K_OURS_BUSY) {
+		struct ringbuf *t = ringbuf_open_bpf(-1);
+
+		if (!t && errno == EOPNOTSUPP) {
+			snprintf(r->res->why, sizeof(r->res->why), "ringbuf_open_bpf not available in this build");
+			return -EOPNOTSUPP;
+		}
+		ringbuf_free(t);
+	}
+	err = kernel_setup(r, &k, flags, sample);
+	if (err)
+		return err;
+	r->src = &k;
+	r->extra = how;
+#ifdef HAVE_LIBBPF
+	if (how == K_LIBBPF_BUSY || how == K_LIBBPF_POLL)
+		err = harness(r, kernel_produce, kernel_consume_libbpf, NULL);
+	else
+#endif
+		err = harness(r, kernel_produce, kernel_consume_ours, NULL);
+	if (!err)
+		err = kernel_verify(r, &k);
+	kbpf_close(&k);
+	return err;
+}
+
+static int run_k_nowake_libbpf(struct run *r) { return run_kernel(r, RINGBUF_NO_WAKEUP, 0, K_LIBBPF_BUSY); }
+static int run_k_nowake_ours(struct run *r) { return run_kernel(r, RINGBUF_NO_WAKEUP, 0, K_OURS_BUSY); }
+static int run_k_adaptive_busy(struct run *r) { return run_kernel(r, 0, 0, K_LIBBPF_BUSY); }
+static int run_k_poll_libbpf(struct run *r) { return run_kernel(r, 0, 0, K_LIBBPF_POLL); }
+static int run_k_poll_ours(struct run *r) { return run_kernel(r, 0, 0, K_OURS_POLL); }
+static int run_k_sampled_libbpf(struct run *r) { return run_kernel(r, RINGBUF_NO_WAKEUP, SAMPLE_N, K_LIBBPF_POLL); }
+
+/* Back-to-back: one thread runs the program B2B_BATCH times, then drains. */
+static int run_k_b2b(struct run *r)
+{
+	struct kbpf k;
+	uint64_t end;
+	int err;
+#ifdef HAVE_LIBBPF
+	struct ring_buffer *lrb;
+#else
+	struct ringbuf *rb;
+#endif
+
+	err = kernel_setup(r, &k, 0, 0);
+	if (err)
+		return err;
+#ifdef HAVE_LIBBPF
+	lrb = ring_buffer__new(k.map_fd, check_cb, &r->chk, NULL);
+	if (!lrb)
+		_exit(1);
+#else
+	rb = ringbuf_open_bpf(k.map_fd);
+	if (!rb) {
+		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_open_bpf: %s", strerror(errno));
+		kbpf_close(&k);
+		return -EOPNOTSUPP;
+	}
+#endif
+	pin(cpus[0]);
+	r->t0 = now_ns();
+	end = r->t0 + r->dur_ns;
+	do {
+		if (kbpf_run(&k, B2B_BATCH) < 0)
+			_exit(1);
+#ifdef HAVE_LIBBPF
+		ring_buffer__consume(lrb);
+#else
+		ringbuf_consume(rb, check_cb, &r->chk);
+#endif
+	} while (now_ns() < end);
+	r->res->mrps = (double)r->chk.count / (double)(now_ns() - r->t0) * 1e3;
+#ifdef HAVE_LIBBPF
+	ring_buffer__free(lrb);
+#else
+	ringbuf_free(rb);
+#endif
+	err = kernel_verify(r, &k);
+	kbpf_close(&k);
+	return err;
+}
+
+static int run_perf(struct run *r)
+{
+	snprintf(r->res->why, sizeof(r->res->why),
+		 "not implemented (needs a perf event array program and per-CPU perf mmap); "
+		 "see the anchor table in bench/README.md");
+	return -EOPNOTSUPP;
+}
+
+/* ---- the rows ---- */
+
+#define KREF_BUSY "kernel nowakeup busy [libbpf]"
+#define KREF_POLL "kernel poll [libbpf]"
+
+static const struct row rows[] = {
+	/* ours */
+	{ "ringbuf busy", 0, KREF_BUSY, 1, 0, run_user_busy },
+	{ "ringbuf nowakeup busy", 0, KREF_BUSY, 1, 0, run_user_nowake },
+	{ "ringbuf output busy", 0, KREF_BUSY, 1, 0, run_user_output },
+	{ "ringbuf 2-producer busy", 0, KREF_BUSY, 2, 0, run_user_busy },
+	{ "ringbuf overwrite busy", 0, KREF_BUSY, 1, 0, run_user_overwrite },
+	{ "ringbuf poll (manager)", 0, KREF_POLL, 1, 0, run_user_poll },
+	{ "ringbuf sampled poll", 0, "kernel sampled poll [libbpf]", 1, 0, run_user_sampled },
+	{ "ringbuf back-to-back", 0, "kernel back-to-back", 1, 0, run_user_b2b },
+	/* anchors */
+	{ KREF_BUSY, 1, NULL, 1, 0, run_k_nowake_libbpf },
+	{ "kernel nowakeup busy [ringbuf]", 1, NULL, 1, 0, run_k_nowake_ours },
+	{ "kernel adaptive busy [libbpf]", 1, NULL, 1, 0, run_k_adaptive_busy },
+	{ KREF_POLL, 1, NULL, 1, 0, run_k_poll_libbpf },
+	{ "kernel poll [ringbuf manager]", 1, NULL, 1, 0, run_k_poll_ours },
+	{ "kernel sampled poll [libbpf]", 1, NULL, 1, 0, run_k_sampled_libbpf },
+	{ "kernel back-to-back", 1, NULL, 1, 0, run_k_b2b },
+	{ "perf buffer", 1, NULL, 1, 0, run_perf },
+	{ "mutex+condvar queue", 1, NULL, 1, 0, run_mq },
+	{ "pipe", 1, NULL, 1, 0, run_pipe },
+	/* latency (24-byte records, one every 20 us, blocking consumer) */
+	{ "latency ringbuf poll", 0, NULL, 1, 1, run_user_lat },
+	{ "latency mutex+condvar", 1, NULL, 1, 1, run_mq_lat },
+	{ "latency pipe", 1, NULL, 1, 1, run_pipe_lat },
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static int row_index(const char *name)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (!strcmp(rows[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* ---- driver, report ---- */
+
+struct cfg {
+	double duration;          /* seconds, whole run */
+	int rounds;
+	size_t sizes[MAX_SIZES];
+	int nsizes;
+	int producers;            /* 0: 1 and 2; else only rows with this many */
+	int json, csv;
+	const char *filter;       /* rows whose name contains this */
+};
+
+static struct result results[NROWS][MAX_SIZES][MAX_ROUNDS];
+
+static int row_selected(const struct cfg *c, size_t i)
+{
+	if (c->filter && !strstr(rows[i].name, c->filter))
+		return 0;
+	if (c->producers && rows[i].nprod != c->producers && !rows[i].kernel)
+		return 0;
+	return 1;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct summary {
+	int skipped;
+	const char *why;
+	double mrps, drops, lat[3];
+};
+
+static void summarize(const struct cfg *c, size_t i, int s, struct summary *out)
+{
+	double v[MAX_ROUNDS], d[MAX_ROUNDS], l[3][MAX_ROUNDS];
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int k = 0; k < c->rounds; k++) {
+		struct result *x = &results[i][s][k];
+
+		if (x->skipped) {
+			out->skipped = 1;
+			out->why = x->why;
+			return;
+		}
+		v[n] = x->mrps;
+		d[n] = x->drops;
+		for (int j = 0; j < 3; j++)
+			l[j][n] = x->lat[j];
+		n++;
+	}
+	out->mrps = median(v, n);
+	out->drops = median(d, n);
+	for (int j = 0; j < 3; j++)
+		out->lat[j] = median(l[j], n);
+}
+
+static void print_report(const struct cfg *c)
+{
+	struct summary sm, ref;
+	int first = 1;
+
+	if (c->json)
+		printf("{\"ring_size\":%u,\"rounds\":%d,\"duration_s\":%.1f,\"cpus\":[%d,%d],\"rows\":[",
+		       RING_SIZE, c->rounds, c->duration, cpus[0], cpus[1]);
+	else if (c->csv)
+		printf("mode,size,mrec_s,mb_s,ns_rec,drops,ratio,p50_ns,p99_ns,p999_ns,skipped\n");
+	else {
+		printf("ringbuf bench: %d round(s), median shown; ring %u KiB; producer CPU %d, consumer CPU %d\n",
+		       c->rounds, RING_SIZE >> 10, cpus[0], cpus[1]);
+		printf("%-32s %6s %9s %9s %8s %10s %8s\n", "mode", "size", "M rec/s", "MB/s", "ns/rec",
+		       "drops", "vs kernel");
+	}
+	for (size_t i = 0; i < NROWS; i++) {
+		if (!row_selected(c, i) || rows[i].latency)
+			continue;
+		for (int s = 0; s < c->nsizes; s++) {
+			double ratio = 0;
+			int ri = rows[i].ref ? row_index(rows[i].ref) : -1;
+			size_t len = c->sizes[s];
+
+			summarize(c, i, s, &sm);
+			if (ri >= 0 && row_selected(c, (size_t)ri)) {
+				summarize(c, (size_t)ri, s, &ref);
+				if (!ref.skipped && ref.mrps > 0 && !sm.skipped)
+					ratio = sm.mrps / ref.mrps;
+			}
+			if (c->json) {
+				printf("%s{\"mode\":\"%s\",\"size\":%zu,", first ? "" : ",", rows[i].name, len);
+				if (sm.skipped) {
+					printf("\"skipped\":");
+					cli_json_str(stdout, sm.why, strlen(sm.why));
+					printf("}");
+				} else
+					printf("\"mrec_s\":%.3f,\"mb_s\":%.1f,\"ns_rec\":%.2f,\"drops\":%.0f,"
+					       "\"ratio\":%.2f}", sm.mrps, sm.mrps * (double)len,
+					       sm.mrps > 0 ? 1e3 / sm.mrps : 0, sm.drops, ratio);
+				first = 0;
+			} else if (c->csv) {
+				if (sm.skipped)
+					printf("\"%s\",%zu,,,,,,,,,\"%s\"\n", rows[i].name, len, sm.why);
+				else
+					printf("\"%s\",%zu,%.3f,%.1f,%.2f,%.0f,%.2f,,,,\n", rows[i].name, len,
+					       sm.mrps, sm.mrps * (double)len, sm.mrps > 0 ? 1e3 / sm.mrps : 0,
+					       sm.drops, ratio);
+			} else if (sm.skipped) {
+				if (s == 0)
+					printf("%-32s %6s skipped: %s\n", rows[i].name, "-", sm.why);
+			} else {
+				char rt[16] = "";
+
+				if (ratio > 0)
+					snprintf(rt, sizeof(rt), "%.2fx", ratio);
+				printf("%-32s %6zu %9.2f %9.0f %8.1f %10.0f %8s\n", rows[i].name, len,
+				       sm.mrps, sm.mrps * (double)len, sm.mrps > 0 ? 1e3 / sm.mrps : 0,
+				       sm.drops, rt);
+			}
+		}
+	}
+	if (!c->json && !c->csv)
+		printf("\n%-32s %6s %9s %9s %9s\n", "latency (commit to callback)", "size", "p50 ns",
+		       "p99 ns", "p999 ns");
+	for (size_t i = 0; i < NROWS; i++) {
+		if (!row_selected(c, i) || !rows[i].latency)
+			continue;
+		summarize(c, i, 0, &sm);
+		if (c->json) {
+			printf("%s{\"mode\":\"%s\",\"size\":%d,", first ? "" : ",", rows[i].name, LAT_LEN);
+			if (sm.skipped) {
+				printf("\"skipped\":");
+				cli_json_str(stdout, sm.why, strlen(sm.why));
+				printf("}");
+			} else
+				printf("\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}", sm.lat[0],
+				       sm.lat[1], sm.lat[2]);
+			first = 0;
+		} else if (c->csv) {
+			if (sm.skipped)
+				printf("\"%s\",%d,,,,,,,,,\"%s\"\n", rows[i].name, LAT_LEN, sm.why);
+			else
+				printf("\"%s\",%d,,,,,,%.0f,%.0f,%.0f,\n", rows[i].name, LAT_LEN, sm.lat[0],
+				       sm.lat[1], sm.lat[2]);
+		} else if (sm.skipped)
+			printf("%-32s %6s skipped: %s\n", rows[i].name, "-", sm.why);
+		else
+			printf("%-32s %6d %9.0f %9.0f %9.0f\n", rows[i].name, LAT_LEN, sm.lat[0], sm.lat[1],
+			       sm.lat[2]);
+	}
+	if (c->json)
+		printf("]}\n");
+	else if (!c->csv)
+		printf("\nvs kernel: our rate / the kernel BPF ring buffer's in the same run "
+		       "(busy rows: kernel NO_WAKEUP busy consume; poll rows: kernel ring_buffer__poll).\n");
+}
+
+static void one(const struct cfg *c, size_t i, int s, int round, double per_run, int *done, int total)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct result *res = &results[i][s][round];
+	int err;
+
+	if (!r) {
+		res->skipped = 1;
+		snprintf(res->why, sizeof(res->why), "out of memory");
+		return;
+	}
+	cli_progress("round %d/%d  %3d%%  %s, %zu B", round + 1, c->rounds, 100 * *done / total,
+		     rows[i].name, rows[i].latency ? (size_t)LAT_LEN : c->sizes[s]);
+	r->row = &rows[i];
+	r->len = c->sizes[s];
+	r->nprod = rows[i].nprod;
+	r->dur_ns = (uint64_t)(per_run * 1e9);
+	r->res = res;
+	r->chk.row = rows[i].name;
+	r->chk.len = r->len;
+	r->chk.nprod = r->nprod;
+	err = rows[i].run(r);
+	if (err) {
+		res->skipped = 1;
+		if (!res->why[0])
+			snprintf(res->why, sizeof(res->why), "%s", strerror(-err));
+	}
+	free(r);
+	(*done)++;
+}
+
+static const char bench_help[] =
+"Usage: ringbuf bench [--quick] [--duration SEC] [--rounds N] [--sizes LIST]\n"
+"                     [--producers N] [--filter TEXT] [--json | --csv]\n"
+"Measure user rings against the kernel BPF ring buffer, a mutex+condvar\n"
+"queue and a pipe, in the same run, interleaved; print the median of the\n"
+"rounds. Producer and consumer on different CPUs (back-to-back: one CPU).\n"
+"Every record is sequence-checked: a wrong answer aborts with exit 1.\n"
+"\n"
+"  -q, --quick          about 10 seconds: sizes 8,1024, one round\n"
+"  -d, --duration SEC   whole run (default 60)\n"
+"  -r, --rounds N       rounds, every row once per round (default 3)\n"
+"  -s, --sizes LIST     record payload sizes, e.g. 8,64,256,1K (default\n"
+"                       8,64,256,1024; multiples of 8, 8..4096)\n"
+"  -p, --producers N    only our rows with N producers (1 or 2)\n"
+"  -f, --filter TEXT    only rows whose name contains TEXT\n"
+"  -j, --json           JSON output\n"
+"  -c, --csv            CSV output\n"
+"  -h, --help           show this help\n";
+
+int bench_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "producers", required_argument, NULL, 'p' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cfg c = { .duration = 60, .rounds = 3, .sizes = { 8, 64, 256, 1024 }, .nsizes = 4 };
+	int opt, quick = 0, dur_set = 0, rounds_set = 0, sizes_set = 0, nsel = 0, done = 0, total;
+	double per_run;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "+qd:r:s:p:f:jch", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'q': quick = 1; break;
+		case 'd':
+			c.duration = strtod(optarg, &end);
+			if (*end || c.duration <= 0 || c.duration > 86400)
+				return cli_usage(argv[0], "invalid duration '%s' (seconds)", optarg);
+			dur_set = 1;
+			break;
+		case 'r':
+			c.rounds = (int)strtol(optarg, &end, 10);
+			if (*end || c.rounds < 1 || c.rounds > MAX_ROUNDS)
+				return cli_usage(argv[0], "invalid rounds '%s' (1..%d)", optarg, MAX_ROUNDS);
+			rounds_set = 1;
+			break;
+		case 's': {
+			char *save = NULL, *tok, *list = strdup(optarg);
+
+			c.nsizes = 0;
+			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				uint64_t v;
+
+				if (cli_parse_size(tok, &v) || v < 8 || v > 4096 || v % 8 || c.nsizes == MAX_SIZES) {
+					free(list);
+					return cli_usage(argv[0], "invalid size '%s' in --sizes (8..4096, multiple of 8, at most %d)",
+							 tok, MAX_SIZES);
+				}
+				c.sizes[c.nsizes++] = (size_t)v;
+			}
+			free(list);
+			if (!c.nsizes)
+				return cli_usage(argv[0], "empty --sizes");
+			sizes_set = 1;
+			break;
+		}
+		case 'p':
+			c.producers = (int)strtol(optarg, &end, 10);
+			if (*end || c.producers < 1 || c.producers > MAX_PROD)
+				return cli_usage(argv[0], "invalid producers '%s' (1 or 2)", optarg);
+			break;
+		case 'f': c.filter = optarg; break;
+		case 'j': c.json = 1; break;
+		case 'c': c.csv = 1; break;
+		case 'h': fputs(bench_help, stdout); return CLI_EXIT_OK;
+		default: return cli_usage(argv[0], "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (c.json && c.csv)
+		return cli_usage(argv[0], "--json and --csv exclude each other");
+	if (quick) {
+		if (!dur_set)
+			c.duration = 8;
+		if (!rounds_set)
+			c.rounds = 1;
+		if (!sizes_set) {
+			c.sizes[0] = 8;
+			c.sizes[1] = 1024;
+			c.nsizes = 2;
+		}
+	}
+	find_cpus();
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < NROWS; i++)
+		if (row_selected(&c, i))
+			nsel += rows[i].latency ? 1 : c.nsizes;
+	if (!nsel)
+		return cli_usage(argv[0], "no row matches the filter");
+	total = nsel * c.rounds;
+	/* Latency rows run a fixed 100k records at most (2 s); the others
+	 * share the rest of the time. */
+	per_run = c.duration / total;
+	if (per_run < 0.02)
+		per_run = 0.02;
+
+	/* Interleave: in each round, for each size, ours and anchors alternate. */
+	for (int round = 0; round < c.rounds; round++) {
+		for (int s = 0; s < c.nsizes; s++) {
+			size_t ours[NROWS], anch[NROWS], no = 0, na = 0;
+
+			for (size_t i = 0; i < NROWS; i++) {
+				if (!row_selected(&c, i) || rows[i].latency)
+					continue;
+				if (rows[i].kernel)
+					anch[na++] = i;
+				else
+					ours[no++] = i;
+			}
+			for (size_t k = 0; k < no || k < na; k++) {
+				if (k < no)
+					one(&c, ours[k], s, round, per_run, &done, total);
+				if (k < na)
+					one(&c, anch[k], s, round, per_run, &done, total);
+			}
+		}
+		for (size_t i = 0; i < NROWS; i++)
+			if (row_selected(&c, i) && rows[i].latency)
+				one(&c, i, 0, round, per_run, &done, total);
+	}
+	cli_progress_done();
+	print_report(&c);
+	if (cli_flush(stdout))
+		return cli_output_failed(argv[0]);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the subcommands of the `ringbuf` tool (tools/ringbuf.c,
+ * tools/cmd_*.c, bench/). Use them so that every subcommand speaks the same
+ * way:
+ *
+ *  - exit codes: CLI_EXIT_OK (0), CLI_EXIT_FAIL (1, runtime failure),
+ *    CLI_EXIT_USAGE (2, bad command line);
+ *  - errors on stderr as "ringbuf SUBCMD: RING: cause" with cli_err();
+ *  - sizes with K/M/G suffixes (powers of 1024) with cli_parse_size();
+ *  - records printed in one of the output formats (text, hex, json, binary)
+ *    with cli_print_record(), which reports write errors (EPIPE) instead of
+ *    dying on SIGPIPE: call cli_init() first, it ignores SIGPIPE.
+ *
+ * Typical subcommand:
+ *
+ *	int cmd_dump(int argc, char **argv)     // argv[0] == "dump"
+ *	{
+ *		enum cli_format fmt = CLI_FMT_TEXT;
+ *		... getopt_long(); on --format: if (cli_parse_format(optarg, &fmt))
+ *			return cli_usage(argv[0], "bad format '%s'", optarg);
+ *		... on failure: cli_err(argv[0], name, -err); return CLI_EXIT_FAIL;
+ *		... per record: if (cli_print_record(stdout, fmt, i, data, len) < 0)
+ *			return cli_output_failed(argv[0]);
+ *	}
+ */
+#ifndef RINGBUF_CLI_H
+#define RINGBUF_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+/* Ignore SIGPIPE (writes then fail with EPIPE, which we report) and
+ * remember the program name for messages. Call once from main. */
+void cli_init(const char *prog);
+const char *cli_prog(void);
+
+/* "ringbuf SUBCMD: RING: strerror(err)" on stderr; err is a positive or
+ * negative errno. ring may be NULL. */
+void cli_err(const char *subcmd, const char *ring, int err);
+/* "ringbuf SUBCMD: RING: message" on stderr; ring may be NULL. */
+void cli_errf(const char *subcmd, const char *ring, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Print "ringbuf SUBCMD: message" and a hint to --help; returns
+ * CLI_EXIT_USAGE so callers can `return cli_usage(...)`. */
+int cli_usage(const char *subcmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Report a failed write to stdout. Returns CLI_EXIT_OK when the reader went
+ * away (EPIPE: the normal end of `ringbuf cat | head`), CLI_EXIT_FAIL
+ * otherwise. Uses errno. */
+int cli_output_failed(const char *subcmd);
+
+/* Parse "4096", "64K", "16M", "1G", "16MiB", "2k": powers of 1024. Returns
+ * 0, or -EINVAL for bad syntax, -ERANGE for overflow. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Format bytes as "16M", "4K" when exact, otherwise "1.5M" / "123". */
+const char *cli_fmt_size(uint64_t bytes, char *buf, size_t len);
+/* Parse an unsigned decimal (or 0x.. / 0.. octal with base 0) integer. */
+int cli_parse_u64(const char *s, int base, uint64_t *out);
+
+enum cli_format {
+	CLI_FMT_TEXT,    /* the payload, non-printable bytes as \xNN, newline */
+	CLI_FMT_HEX,     /* "record N, L bytes" then a hexdump -C style dump */
+	CLI_FMT_JSON,    /* one JSON object per line: {"n":N,"len":L,"text":".."} or "hex" */
+	CLI_FMT_BINARY,  /* u32 little-endian length, then the payload (what
+			    `ringbuf write --binary` reads) */
+};
+/* "text", "hex", "json", "binary" → 0, else -EINVAL. */
+int cli_parse_format(const char *s, enum cli_format *fmt);
+const char *cli_format_name(enum cli_format fmt);
+/* Print record number n of len bytes. Returns 0, or -1 with errno set when
+ * writing failed (the stream is flushed for --follow callers by
+ * cli_flush()). */
+int cli_print_record(FILE *out, enum cli_format fmt, uint64_t n, const void *data, size_t len);
+/* Write s as a JSON string literal (with quotes). */
+void cli_json_str(FILE *out, const void *s, size_t len);
+/* fflush + error check: 0, or -1 with errno. */
+int cli_flush(FILE *out);
+
+/* A progress line on stderr, only when stderr is a terminal:
+ * cli_progress("round 2/5: user busy 8 B") rewrites the line;
+ * cli_progress_done() clears it. */
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_progress_done(void);
+
+/* Write all of buf to fd, retrying on EINTR and short writes: 0 or -errno. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+#endif /* RINGBUF_CLI_H */
