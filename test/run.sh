@@ -14,9 +14,10 @@ pass=0 fail=0 skip=0 failed=()
 
 run_one() { # label, command...
 	local label=$1; shift
-	local t0=$(date +%s.%N) out rc
+	local t0=$(date +%s%N) out rc
 	out=$(timeout -k 5 "$timeout_s" "$@" 2>&1); rc=$?
-	local dt=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	local dt=$((ms / 1000)).$(( (ms % 1000) / 100 ))
 	case $rc in
 	0)  pass=$((pass+1)); echo "PASS $label (${dt}s)";;
 	77) skip=$((skip+1)); echo "SKIP $label: $(echo "$out" | tail -n 1)";;
