@@ -1420,7 +1420,7 @@ int bench_main(int argc, char **argv)
 	double per_run;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "+qd:r:s:p:f:jch", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qd:r:s:p:f:jch", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'q': quick = 1; break;
 		case 'd':

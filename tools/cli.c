@@ -232,10 +232,10 @@ int cli_print_record(FILE *out, enum cli_format fmt, uint64_t n, const void *dat
 	switch (fmt) {
 	case CLI_FMT_TEXT:
 		for (size_t i = 0; i < len; i++) {
-			if (isprint(p[i]) || p[i] == '\t')
-				fputc(p[i], out);
-			else if (p[i] == '\\')
+			if (p[i] == '\\')
 				fputs("\\\\", out);
+			else if (isprint(p[i]) || p[i] == '\t')
+				fputc(p[i], out);
 			else
 				fprintf(out, "\\x%02x", p[i]);
 		}

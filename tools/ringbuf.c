@@ -28,6 +28,7 @@ int cmd_dump(int argc, char **argv) __attribute__((weak));
 int cmd_trace(int argc, char **argv) __attribute__((weak));
 
 static volatile sig_atomic_t stop_requested;
+static void report_ring_error(const char *subcmd, const char *name, int err);
 
 static void on_stop(int sig)
 {
@@ -86,7 +87,7 @@ static int cmd_create(int argc, char **argv)
 	const char *name;
 	struct ringbuf *rb;
 
-	while ((c = getopt_long(argc, argv, "+s:om:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:om:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (cli_parse_size(optarg, &size))
@@ -115,12 +116,7 @@ static int cmd_create(int argc, char **argv)
 	RINGBUF_OPTS(o, .flags = overwrite ? RINGBUF_F_OVERWRITE : 0, .mode = (uint32_t)mode);
 	rb = ringbuf_create(name, size, &o);
 	if (!rb) {
-		int err = errno;
-
-		if (err == EOPNOTSUPP)
-			cli_errf(argv[0], name, "named rings are not available in this build (%s)", strerror(err));
-		else
-			cli_err(argv[0], name, err);
+		report_ring_error(argv[0], name, errno);
 		return CLI_EXIT_FAIL;
 	}
 	ringbuf_free(rb);
@@ -129,6 +125,22 @@ static int cmd_create(int argc, char **argv)
 
 /* ---- open helpers ---- */
 
+/* "ringbuf SUBCMD: NAME: cause (library detail)". */
+static void report_ring_error(const char *subcmd, const char *name, int err)
+{
+	const char *detail = ringbuf_strerror_detail();
+
+	if (err == EOPNOTSUPP)
+		cli_errf(subcmd, name, "named rings are not available in this build (%s)", strerror(err));
+	else if (err == EBADMSG || err == EPROTO)
+		cli_errf(subcmd, name, "not a ring (%s)%s%s", strerror(err),
+			 detail && *detail ? ": " : "", detail ? detail : "");
+	else if (detail && *detail)
+		cli_errf(subcmd, name, "%s (%s)", strerror(err), detail);
+	else
+		cli_err(subcmd, name, err);
+}
+
 static struct ringbuf *open_ring(const char *subcmd, const char *name, int role)
 {
 	struct ringbuf *rb = ringbuf_open(name, role);
@@ -136,12 +148,7 @@ static struct ringbuf *open_ring(const char *subcmd, const char *name, int role)
 	if (!rb) {
 		int err = errno;
 
-		if (err == EOPNOTSUPP)
-			cli_errf(subcmd, name, "named rings are not available in this build (%s)", strerror(err));
-		else if (err == EBADMSG || err == EPROTO)
-			cli_errf(subcmd, name, "not a ring (%s)", strerror(err));
-		else
-			cli_err(subcmd, name, err);
+		report_ring_error(subcmd, name, err);
 	}
 	return rb;
 }
@@ -176,6 +183,14 @@ static const struct ringbuf_meta *map_meta(const char *name, size_t *len)
 
 /* ---- stat ---- */
 
+/* The pid of producer slot i, 0 when free or when it is us. */
+static uint32_t slot_pid(const struct ringbuf_meta *m, int i)
+{
+	uint32_t pid = m->producers[i].pid & ~RINGBUF_OWNER_INIT;
+
+	return pid == (uint32_t)getpid() ? 0 : pid;
+}
+
 static const char stat_help[] =
 "Usage: ringbuf stat [--json] NAME\n"
 "Show a ring: size, flags, positions, available bytes, statistics, the\n"
@@ -201,7 +216,7 @@ static int cmd_stat(int argc, char **argv)
 	uint64_t size, cons, prod, pend, over, avail;
 	int overwrite;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h': fputs(stat_help, stdout); return CLI_EXIT_OK;
@@ -211,7 +226,9 @@ static int cmd_stat(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage(argv[0], "expected exactly one ring NAME");
 	name = argv[optind];
-	rb = open_ring(argv[0], name, 0);
+	/* There is no observer role: attach as a producer (which takes
+	 * nothing from the ring) and leave ourselves out of the list. */
+	rb = open_ring(argv[0], name, RINGBUF_PRODUCER);
 	if (!rb)
 		return CLI_EXIT_FAIL;
 	err = ringbuf_get_stats(rb, &st);
@@ -251,10 +268,8 @@ static int cmd_stat(int argc, char **argv)
 			printf(",\"mode\":\"0%o\",\"consumer_pid\":%u,\"producers\":[",
 			       m->mode, m->consumer_pid);
 			for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
-				if (m->producers[i].pid)
-					printf("%s{\"pid\":%u,\"records\":%llu}", np++ ? "," : "",
-					       m->producers[i].pid,
-					       (unsigned long long)m->producers[i].records);
+				if (slot_pid(m, i))
+					printf("%s%u", np++ ? "," : "", slot_pid(m, i));
 			printf("]");
 		}
 		printf("}\n");
@@ -289,9 +304,8 @@ static int cmd_stat(int argc, char **argv)
 			else
 				printf("consumer:      none\n");
 			for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
-				if (m->producers[i].pid)
-					printf("producer:      pid %u, %llu records\n", m->producers[i].pid,
-					       (unsigned long long)m->producers[i].records), np++;
+				if (slot_pid(m, i))
+					printf("producer:      pid %u\n", slot_pid(m, i)), np++;
 			if (!np)
 				printf("producers:     none\n");
 		}
@@ -353,7 +367,7 @@ static int cmd_cat(int argc, char **argv)
 	const char *name;
 	struct ringbuf *rb;
 
-	while ((c = getopt_long(argc, argv, "+fF:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fF:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': follow = 1; break;
 		case 'F':
@@ -467,7 +481,7 @@ static int cmd_write(int argc, char **argv)
 	char *buf = NULL;
 	size_t cap = 0;
 
-	while ((c = getopt_long(argc, argv, "+bwh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bwh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': binary = 1; break;
 		case 'w': wait = 1; break;
@@ -568,7 +582,7 @@ static int cmd_rm(int argc, char **argv)
 	};
 	int c, force = 0, rc = CLI_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'h': fputs(rm_help, stdout); return CLI_EXIT_OK;
