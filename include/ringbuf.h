@@ -85,6 +85,14 @@ RINGBUF_API struct ringbuf *ringbuf_open(const char *name, int role);  /* role: 
 RINGBUF_API struct ringbuf *ringbuf_open_opts(const char *name, int role,
 					      const struct ringbuf_opts *opts);
 RINGBUF_API int  ringbuf_unlink(const char *name);
+/* Why the last ringbuf_create/ringbuf_open/ringbuf_unlink of this thread
+ * failed, in words (e.g. "ring: bad magic"); "" when there is nothing to say.
+ * Thread-local; valid until the thread's next call into the library.
+ * errno for rings that cannot be opened: EBADMSG not a ring or a damaged one
+ * (empty, truncated, bad magic, sizes that do not agree); EPROTO a ring of
+ * another format version, word size or page size, or with unknown flags;
+ * EBUSY (RINGBUF_CONSUMER) another live process is the consumer. */
+RINGBUF_API const char *ringbuf_strerror_detail(void);
 RINGBUF_API void ringbuf_free(struct ringbuf *rb);
 
 /* ---- producing: any number of threads and processes at once ---- */

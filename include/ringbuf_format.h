@@ -47,12 +47,22 @@
 
 /* A producer process attached to the ring (for dead-producer recovery). */
 struct ringbuf_producer_slot {
-	uint32_t pid;            /* 0: free */
-	uint32_t __pad;
+	/* The owner word, read and CASed as one u64 (docs/FORMAT.md, "slots"):
+	 * 0 free; otherwise pid (bit 31 set while the owner is still filling
+	 * the slot in) and the low 32 bits of its starttime, so a reused pid
+	 * never matches a dead owner's word. */
+	union {
+		struct {
+			uint32_t pid;       /* 0: free */
+			uint32_t start_lo;  /* (uint32_t)start_time */
+		};
+		uint64_t owner;
+	};
 	uint64_t start_time;     /* /proc/PID/stat starttime, guards pid reuse */
-	uint64_t records;        /* records committed by this producer */
-	uint64_t __reserved;
+	uint64_t records;        /* reserved (0) */
+	uint64_t pidns;          /* inode of the owner's /proc/self/ns/pid, 0 unknown */
 };
+#define RINGBUF_OWNER_INIT (1U << 31) /* in pid: slot or claim being filled in */
 
 /* The meta page. Cache lines are split by who writes them. */
 struct ringbuf_meta {
@@ -86,10 +96,15 @@ struct ringbuf_meta {
 	uint64_t discarded_records; /* 144 */
 	uint64_t orphaned_records;  /* 152 */
 	uint64_t corrupt_events;    /* 160 */
-	uint32_t consumer_pid;      /* 168 claim: pid of the consumer, 0 free */
-	uint32_t __pad4;            /* 172 */
+	union {                     /* 168 the claim word, CASed as one u64 */
+		struct {
+			uint32_t consumer_pid;      /* 168 pid of the consumer, 0 free */
+			uint32_t consumer_start_lo; /* 172 (uint32_t)consumer_start */
+		};
+		uint64_t consumer_claim;
+	};
 	uint64_t consumer_start;    /* 176 starttime of the consumer process */
-	uint64_t __pad5;            /* 184 */
+	uint64_t consumer_pidns;    /* 184 inode of its /proc/self/ns/pid */
 
 	/* lines 3..: producer slots, 32 bytes each */
 	struct ringbuf_producer_slot producers[RINGBUF_MAX_PRODUCERS]; /* 192 */

@@ -244,21 +244,41 @@ int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_
 
 int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms)
 {
+	uint64_t deadline = timeout_ms > 0 ? rb_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
 	struct pollfd pfd;
-	int ret;
+	int ret, t, cap;
 
 	if (!rb || !fn)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
 		return -EPERM;
-	ret = ringbuf_wait_prepare(rb);
-	if (ret == 0) {
-		pfd.fd = ringbuf_fd(rb);
-		pfd.events = POLLIN;
-		ret = poll(&pfd, 1, timeout_ms);
-		if (ret < 0)
-			return -errno;
-		rb_drain_wake(rb);
+	for (;;) {
+		/* Stopped at a record not yet committed: wake up in time to
+		 * recover it if its producer died (recover.c). */
+		cap = rb_recover_wait_ms(rb);
+		t = timeout_ms;
+		if (timeout_ms > 0) {
+			uint64_t now = rb_now_ns();
+
+			t = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+		}
+		if (cap >= 0 && (t < 0 || t > cap))
+			t = cap;
+		else
+			cap = -1;
+		ret = ringbuf_wait_prepare(rb);
+		if (ret == 0) {
+			pfd.fd = ringbuf_fd(rb);
+			pfd.events = POLLIN;
+			ret = poll(&pfd, 1, t);
+			if (ret < 0)
+				return -errno;
+			rb_drain_wake(rb);
+		}
+		ret = rb_consume(rb, fn, ctx, SIZE_MAX);
+		/* Only a sleep we shortened is repeated, up to the caller's
+		 * timeout. */
+		if (ret != 0 || cap < 0 || (timeout_ms >= 0 && rb_now_ns() >= deadline))
+			return ret;
 	}
-	return rb_consume(rb, fn, ctx, SIZE_MAX);
 }

@@ -37,6 +37,7 @@ struct ringbuf {
 	uint32_t page_shift;
 	uint32_t pg_off_base;      /* pg_off of data page 0 */
 	uint32_t owner_slot;       /* our producer slot, stamped in BUSY headers */
+	uint32_t slot_pid;         /* the process owner_slot was taken for (shm.c) */
 	int kind;                  /* enum rb_kind */
 	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER */
 	int wake_wfd;              /* producers write here to wake (-1: none) */
@@ -121,7 +122,23 @@ RB_HIDDEN void rb_wake(struct ringbuf *rb);
 /* shm.c — named rings: creation, attach, teardown of claims and slots. */
 RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 					  const struct ringbuf_opts *opts);
-RB_HIDDEN void rb_detach_named(struct ringbuf *rb);
+RB_HIDDEN void rb_detach_named(struct ringbuf *rb); /* every user ring */
+/* Register a producer slot and/or claim the consumer for a mapped user ring
+ * (anonymous rings too). Negative errno (-EBUSY: a live consumer holds it). */
+RB_HIDDEN int rb_attach_roles(struct ringbuf *rb, int role);
+/* This process's pid, refreshed in fork children (pthread_atfork). A ring
+ * whose slot_pid differs was inherited through fork: take a slot of our own
+ * before stamping headers, or a dead child would look alive. */
+extern RB_HIDDEN uint32_t rb_self_pid;
+RB_HIDDEN void rb_reslot(struct ringbuf *rb);
+/* Open the wake FIFO for writing when it was not there at open time. */
+RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb);
+/* Is the process behind a slot owner word / claim word alive? Unknown or
+ * unverifiable (other pid namespace, garbage) counts as alive. */
+RB_HIDDEN int rb_owner_alive(uint64_t word, uint64_t start_time, uint64_t pidns);
+/* Set errno and the thread's detail message (ringbuf_strerror_detail());
+ * returns -err. */
+RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* consume.c — the one consume loop, for every kind of ring. */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
@@ -138,6 +155,9 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
  * stopped at the same not-yet-committed record; returns 1 when the record
  * at cons was recovered (its header now says DISCARD), 0 otherwise. */
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force);
+/* The longest a consumer may sleep before looking again, in ms, because the
+ * ring is stopped at a record not yet committed (recover_ms / 2), or -1. */
+RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb);
 
 /* util.c — named points where tests stop or kill a producer on purpose:
  * RINGBUF_TESTPOINT="reserve:header=kill" (or =stop, =sleep:MS). Armed only

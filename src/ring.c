@@ -168,6 +168,11 @@ struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringb
 	rb->wake_rfd = rb->wake_wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rb->wake_rfd < 0)
 		goto fail;
+	/* A producer slot, so a fork child that dies mid-record is recovered
+	 * (children take their own slot on first reserve: rb_reslot). */
+	err = rb_attach_roles(rb, RINGBUF_PRODUCER | RINGBUF_CONSUMER);
+	if (err)
+		goto fail;
 	return rb;
 fail:
 	err = errno;
@@ -180,8 +185,8 @@ void ringbuf_free(struct ringbuf *rb)
 {
 	if (!rb)
 		return;
-	if (rb->name)
-		rb_detach_named(rb);
+	if (rb->kind == RB_KIND_USER)
+		rb_detach_named(rb); /* producer slot, consumer claim */
 	if (rb->map_len)
 		munmap(rb->map_base, rb->map_len);
 	if (rb->map2_len)
@@ -235,6 +240,11 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 		errno = E2BIG;
 		return NULL;
 	}
+
+	/* Inherited through fork: stamp our own slot, not the parent's. The
+	 * acquire pairs with rb_reslot's release of slot_pid. */
+	if (rb_unlikely(rb_load_acquire(&rb->slot_pid) != rb_self_pid))
+		rb_reslot(rb);
 
 	prod = rb_load_relaxed(rb->producer_pos);
 	for (;;) {
@@ -321,11 +331,15 @@ static void commit(struct ringbuf *rb, void *sample, uint64_t flags, int discard
 RB_HIDDEN void rb_wake(struct ringbuf *rb)
 {
 	uint64_t one = 1;
+	int fd = rb_load_acquire(&rb->wake_wfd);
 
-	if (rb->wake_wfd < 0)
+	/* A named ring whose FIFO was missing at open: try again now. */
+	if (fd < 0 && rb->name && !rb_open_wake_writer(rb))
+		fd = rb_load_acquire(&rb->wake_wfd);
+	if (fd < 0)
 		return;
 	/* EAGAIN means the counter or pipe is full: already readable. */
-	if (write(rb->wake_wfd, &one, rb->kind == RB_KIND_USER && rb->name ? 1 : sizeof(one)) > 0 &&
+	if (write(fd, &one, rb->kind == RB_KIND_USER && rb->name ? 1 : sizeof(one)) > 0 &&
 	    rb->meta)
 		rb_add_relaxed(&rb->meta->wakeups, 1);
 }
