@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "overwrite.h"
 
 /* How far the consumer may run ahead of the consumer_pos it has published.
  * Publishing once per batch instead of once per record keeps the consumer
@@ -79,8 +80,9 @@ static int corrupt(struct ringbuf *rb)
 
 /* The consumer stopped at a record not yet committed. A record that stays
  * so past the ring's timeout may belong to a dead producer: recover.c
- * decides. Returns 1 when the record was recovered and can be skipped. */
-static int stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
+ * decides. Returns 1 when the record was recovered and can be skipped.
+ * Also used by the overwrite-mode consumer (overwrite.c). */
+RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 {
 	uint64_t now;
 
@@ -133,7 +135,7 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 			len32 = rb_hdr_len(w);
 			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
 				/* Not written yet (zero) or not committed yet. */
-				if (!stopped_at(rb, cons, prod))
+				if (!rb_stopped_at(rb, cons, prod))
 					goto out;
 				continue; /* recovered: the header now says DISCARD */
 			}
@@ -181,15 +183,14 @@ out:
 RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 {
 	uint64_t cons = rb_load_relaxed(rb->consumer_pos);
-	uint64_t prod = rb_load_acquire(rb->producer_pos); /* [C1] */
-	uint64_t w;
+	uint64_t prod, w;
 
-	if (rb->flags & RINGBUF_F_OVERWRITE) {
-		uint64_t over = rb_load_acquire(rb->overwrite_pos);
-
-		if ((int64_t)(over - cons) > 0)
-			cons = over;
-	}
+	if ((rb->flags & RINGBUF_F_OVERWRITE) && rb->meta)
+		/* [O5] the overwrite consumer's own cursor (overwrite.c):
+		 * records below it are read or overwritten, and are not
+		 * zeroed in this mode. Read before producer_pos. */
+		cons = rb_load_acquire(rb_read_pos(rb));
+	prod = rb_load_acquire(rb->producer_pos); /* [C1] */
 	if (cons == prod)
 		return 0;
 	if (prod - cons > rb->size)

@@ -1,22 +1,480 @@
 // SPDX-License-Identifier: MIT
-/* Overwrite mode (issue 6). Placeholder: a full ring refuses. */
-#include "internal.h"
+/*
+ * Overwrite mode (RINGBUF_F_OVERWRITE): a full ring makes room by
+ * overwriting its oldest committed records, never one still being written.
+ * docs/DESIGN.md, "Overwrite mode", is the long version; the tags [O1]..
+ * name the ordered accesses of its table.
+ *
+ * Positions, all ever-increasing, all on record boundaries:
+ *
+ *   reclaimed_pos <= overwrite_pos <= read_pos <= producer_pos
+ *                    overwrite_pos <= pending_pos <= producer_pos
+ *
+ *   reclaimed_pos  (meta) everything below it is zeroed: producers may claim
+ *                  up to reclaimed_pos + size [O1]. Equal to overwrite_pos
+ *                  except inside a reclaim.
+ *   overwrite_pos  the oldest record not overwritten (kernel's meaning).
+ *   pending_pos    the oldest record not yet committed, as of the last
+ *                  reclaim (kernel's meaning; refreshed only when reclaiming).
+ *   read_pos       (consumer page +64) the next record the consumer takes;
+ *                  consumer and reclaim both CAS it, and the winner decides
+ *                  whether a record was delivered or overwritten.
+ *
+ * Reclaim is a short critical section under meta->reclaim_lock (the holder's
+ * pid, taken over when that process is dead): walk overwrite_pos over whole
+ * committed records far enough for the new record and at least 1/8 of the
+ * ring, push read_pos past them, store overwrite_pos, zero the bytes, then
+ * release reclaimed_pos [O3]. Claiming space stays one CAS on producer_pos;
+ * only a producer that finds the ring full takes the lock.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "overwrite.h"
+
+/* One reclaim frees at least this much (when committed records allow), so
+ * the lock is taken once per chunk rather than once per record. Capped so the
+ * zeroing under the lock stays a few microseconds. */
+#define RECLAIM_CHUNK_MAX (256 * 1024)
+/* A producer waits this long for another process's reclaim before it gives
+ * up with ENOSPC (a reservation must not block indefinitely). */
+#define RECLAIM_WAIT_NS (100ULL * 1000000ULL)
+/* How often a waiter checks whether the lock holder is still alive. */
+#define RECLAIM_CHECK_NS (1000000ULL)
+
+#define FLAG_BITS (RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT)
+
+/* The footprint of the record whose header w was read at pos, or 0 when w
+ * cannot be a record there (garbage, or overwritten under our eyes). A BUSY
+ * header carries its owner's slot instead of pg_off. */
+static uint64_t rec_footprint(const struct ringbuf *rb, uint64_t w, uint64_t pos, uint64_t limit)
+{
+	uint32_t len32 = rb_hdr_len(w);
+	uint64_t fp = rb_round_up_hdr(len32 & ~FLAG_BITS);
+
+	if (w == 0 || fp > limit - pos)
+		return 0;
+	if (!(len32 & RINGBUF_BUSY_BIT) && rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos))
+		return 0;
+	return fp;
+}
+
+static int committed(uint64_t w)
+{
+	return w != 0 && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT);
+}
+
+/* Copies and zeroing of bytes that other threads may write at the same time
+ * go word by word through relaxed atomics: the race is intended (detected
+ * afterwards, seqlock-style) and must not be undefined behaviour. */
+static void copy_words(uint64_t *dst, const uint64_t *src, uint64_t bytes)
+{
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		dst[i] = rb_load_relaxed(&src[i]);
+}
+
+/* Snapshot's copy: acquire loads (plain loads on x86), so that a byte
+ * written by an overwrite's release store makes the overwrite's earlier
+ * overwrite_pos store visible [O7]. No fence: TSan does not model fences. */
+static void copy_words_acquire(uint64_t *dst, const uint64_t *src, uint64_t bytes)
+{
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		dst[i] = rb_load_acquire(&src[i]);
+}
+
+/* Release stores (plain stores on x86): each is ordered after the
+ * overwrite_pos store before it [O3a]. */
+static void zero_words_release(uint64_t *p, uint64_t bytes)
+{
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		rb_store_release(&p[i], 0);
+}
+
+static int corrupt(struct ringbuf *rb)
+{
+	RB_STAT(rb, corrupt_events, 1);
+	return -EBADMSG;
+}
+
+/* ---- reclaim ---- */
+
+static int reclaim_lock(struct ringbuf *rb)
+{
+	uint32_t *lock = &rb->meta->reclaim_lock;
+	uint32_t me = (uint32_t)getpid();
+	uint64_t t0 = 0, checked = 0, now;
+	unsigned int spins = 0;
+
+	for (;;) {
+		uint32_t holder = 0;
+
+		/* [O8] acquire: pairs with the last holder's release [O9];
+		 * its position stores and zeroing happen before ours. */
+		if (rb_cas_acq_rel(lock, &holder, me))
+			return 0;
+		if (++spins < 128) {
+			rb_cpu_relax();
+			continue;
+		}
+		now = rb_now_ns();
+		if (!t0)
+			t0 = checked = now;
+		if (holder != me && now - checked >= RECLAIM_CHECK_NS) {
+			checked = now;
+			/* A dead holder stores nothing more: take over. The
+			 * critical section recomputes everything from shared
+			 * state, so a half-done reclaim is simply redone. */
+			if (!rb_pid_alive(holder, 0) && rb_cas_acq_rel(lock, &holder, me)) /* [O8] */
+				return 0;
+		}
+		if (now - t0 > RECLAIM_WAIT_NS)
+			return -ENOSPC;
+		sched_yield();
+	}
+}
 
 RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t len)
 {
-	(void)rb; (void)prod; (void)len;
-	return -ENOSPC;
+	struct ringbuf_meta *m = rb->meta;
+	uint64_t R, O, P, need, pend, chunk, target, newO, c, w, fp, q;
+	uint64_t lost = 0, lost_bytes = 0;
+	int err = 0;
+
+	(void)prod; /* the caller's view may be stale; we read our own */
+	if (!m)
+		return -ENOSPC;
+	/* Someone may have made room since the caller looked. [O1] */
+	P = rb_load_acquire(rb->producer_pos);
+	if (P + len - rb_load_acquire(&m->reclaimed_pos) <= rb->size)
+		return 0;
+	err = reclaim_lock(rb);
+	if (err)
+		return err;
+	rb_testpoint("reclaim:locked");
+
+	/* Only lock holders write these; [O8] made their stores visible. */
+	R = rb_load_relaxed(&m->reclaimed_pos);
+	O = rb_load_relaxed(rb->overwrite_pos);
+	/* Producers can claim at most up to R + size until we release R, so
+	 * this P bounds every record that exists. */
+	P = rb_load_acquire(rb->producer_pos);
+	if (P - R > rb->size || O - R > P - R) {
+		err = corrupt(rb);
+		goto out;
+	}
+	need = P + len - rb->size;
+	if ((int64_t)(need - R) <= 0)
+		goto out; /* room was made while we waited */
+
+	/* pending_pos: the oldest record not committed. Records in
+	 * [overwrite_pos, pending_pos) are committed and stay unchanged until
+	 * a reclaim (us) passes them. */
+	pend = rb_load_relaxed(rb->pending_pos);
+	if (pend - O > P - O)
+		pend = O;
+	while (pend != P) {
+		/* [O2] acquire: pairs with the commit's release [P4]; the
+		 * owner's payload stores happen before our zeroing, so none
+		 * of them can land in space we hand out as free. */
+		w = rb_load_acquire(rb_hdr_at(rb, pend));
+		if (!committed(w))
+			break; /* zero: claimed, header not written yet; or BUSY */
+		fp = rec_footprint(rb, w, pend, P);
+		if (!fp)
+			break; /* garbage: never overwrite past it */
+		pend += fp;
+	}
+	rb_store_relaxed(rb->pending_pos, pend); /* informational (query) */
+	if ((int64_t)(need - pend) > 0) {
+		err = -ENOSPC; /* records still being written hold the space */
+		goto out;
+	}
+
+	/* How far: the new record must fit, and at least a chunk is freed so
+	 * the next reservations do not come back here; never past pending. */
+	chunk = rb->size / 8 < RECLAIM_CHUNK_MAX ? rb->size / 8 : RECLAIM_CHUNK_MAX;
+	if (chunk < len)
+		chunk = len;
+	target = R + chunk;
+	if ((int64_t)(need - target) > 0)
+		target = need;
+	if ((int64_t)(target - pend) > 0)
+		target = pend;
+	for (newO = O; (int64_t)(target - newO) > 0; newO += fp) {
+		w = rb_load_acquire(rb_hdr_at(rb, newO)); /* [O2] */
+		fp = rec_footprint(rb, w, newO, pend);
+		if (!fp) {
+			err = corrupt(rb);
+			goto out;
+		}
+	}
+
+	/* [O4] acq_rel: take the records from the consumer. Acquire pairs
+	 * with the consumer's CAS [O6]: the copy of every record it took is
+	 * done before we zero anything. A record it had not taken is ours:
+	 * its CAS will fail and it will not deliver its copy. */
+	c = rb_load_acquire(rb_read_pos(rb));
+	while ((int64_t)(newO - c) > 0 && !rb_cas_acq_rel(rb_read_pos(rb), &c, newO))
+		;
+	for (q = O; q != newO; q += fp) {
+		w = rb_load_relaxed(rb_hdr_at(rb, q)); /* unchanged since [O2] */
+		fp = rec_footprint(rb, w, q, newO);
+		if (!fp)
+			break;
+		if ((int64_t)(q - c) >= 0 && !(rb_hdr_len(w) & RINGBUF_DISCARD_BIT)) {
+			lost++;
+			lost_bytes += rb_hdr_len(w) & ~FLAG_BITS;
+		}
+	}
+
+	/* [O3a] overwrite_pos moves before any byte changes; the zeroing
+	 * stores are releases, so a reader (snapshot) whose acquire load sees
+	 * a zeroed byte, or a byte a producer wrote after [O1], sees this
+	 * store when it reloads overwrite_pos [O7]. */
+	rb_store_relaxed(rb->overwrite_pos, newO);
+	zero_words_release(rb_hdr_at(rb, R), newO - R);
+	/* [O3] release: pairs with the producers' [O1]; the zeroing happens
+	 * before any claim of this space, so free space reads as zero. */
+	rb_store_release(&m->reclaimed_pos, newO);
+	if (lost) {
+		rb_add_relaxed(&m->overwritten_records, lost);
+		rb_add_relaxed(&m->overwritten_bytes, lost_bytes);
+	}
+out:
+	/* [O9] release: pairs with the next holder's [O8]. */
+	rb_store_release(&m->reclaim_lock, 0);
+	return err;
+}
+
+/* ---- consuming ---- */
+
+static int ensure_buf(void **buf, size_t *cap, uint64_t need)
+{
+	size_t n = *cap ? *cap : 4096;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
 }
 
 RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
 {
-	(void)rb; (void)fn; (void)ctx; (void)n;
-	return -EOPNOTSUPP;
+	uint64_t *rp = rb_read_pos(rb);
+	uint64_t pos, prod, w, fp, bytes = 0, discarded = 0;
+	uint32_t len32, len;
+	uint64_t *hdr;
+	size_t cnt = 0;
+	int ret = 0;
+
+	if (!rb->meta)
+		return -EOPNOTSUPP; /* kernel overwrite rings: not yet */
+	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
+		rb_store_relaxed(rb->cons_waiting, 0);
+
+	while (cnt < n) {
+		/* [O5] acquire: pairs with reclaim's [O4]; we continue past
+		 * whatever it overwrote. read_pos >= overwrite_pos always. */
+		pos = rb_load_acquire(rp);
+		/* [C1] acquire: pairs with the producers' CAS [P2]. */
+		prod = rb_load_acquire(rb->producer_pos);
+		if (rb_unlikely(prod - pos > rb->size)) {
+			ret = corrupt(rb);
+			break;
+		}
+		if (pos == prod)
+			break;
+		hdr = rb_hdr_at(rb, pos);
+		/* [C2] acquire: pairs with the commit's release [P4]/[P5]. */
+		w = rb_load_acquire(hdr);
+		len32 = rb_hdr_len(w);
+		if (!committed(w)) {
+			if (rb_load_acquire(rp) != pos) /* [O5] overwritten meanwhile */
+				continue;
+			if (rb_stopped_at(rb, pos, prod))
+				continue; /* recovered: the header now says DISCARD */
+			break;
+		}
+		fp = rec_footprint(rb, w, pos, prod);
+		if (!fp) {
+			if (rb_load_acquire(rp) != pos) /* [O5] torn by an overwrite */
+				continue;
+			ret = corrupt(rb);
+			break;
+		}
+		len = len32 & ~FLAG_BITS;
+		if (!(len32 & RINGBUF_DISCARD_BIT)) {
+			if (ensure_buf(&rb->copy_buf, &rb->copy_cap, fp)) {
+				ret = -ENOMEM;
+				break;
+			}
+			copy_words(rb->copy_buf, hdr + 1, fp - RINGBUF_HDR_SZ);
+		}
+		/* [O6] acq_rel: take the record. Release: our copy's loads
+		 * happen before reclaim zeroes or hands out this space (pairs
+		 * with [O4]); so a successful CAS means the copy is exactly the
+		 * committed record. Failure: reclaim took it first and counted
+		 * it as overwritten; the copy may be torn and is dropped. */
+		if (!rb_cas_acq_rel(rp, &pos, pos + fp))
+			continue;
+		if (len32 & RINGBUF_DISCARD_BIT) {
+			discarded++;
+			continue;
+		}
+		cnt++;
+		bytes += len;
+		/* The callback gets our private copy: it stays valid for the
+		 * whole callback even if producers overwrite the record. */
+		ret = fn(ctx, rb->copy_buf, len);
+		if (ret < 0)
+			break;
+	}
+	/* consumer_pos tells AVAIL_DATA and committers (adaptive wakeup)
+	 * where we are; producers never use it for room in this mode. */
+	pos = rb_load_acquire(rp);
+	if (pos != rb_load_relaxed(rb->consumer_pos))
+		rb_store_release(rb->consumer_pos, pos); /* [C3] */
+	RB_STAT(rb, delivered_records, cnt);
+	RB_STAT(rb, delivered_bytes, bytes);
+	RB_STAT(rb, discarded_records, discarded);
+	if (ret < 0)
+		return ret;
+	return cnt > INT_MAX ? INT_MAX : (int)cnt;
+}
+
+/* ---- snapshot ---- */
+
+struct snap_rec {
+	uint64_t pos;
+	uint64_t hdr;
+};
+
+/* Find the committed records from the oldest still there (overwrite_pos, or
+ * consumer_pos in normal mode) to producer_pos. Returns the count or a
+ * negative errno; *out is malloc'ed. */
+static long snapshot_walk(struct ringbuf *rb, uint64_t *base, struct snap_rec **out)
+{
+	struct snap_rec *recs = NULL;
+	size_t cnt = 0, cap = 0;
+
+	for (int attempt = 0; attempt < 16; attempt++) {
+		/* [O7] acquire: pairs with [O3a]/[C3]. */
+		uint64_t start = rb_load_acquire(base);
+		uint64_t prod = rb_load_acquire(rb->producer_pos); /* [C1] */
+		uint64_t q, w, fp;
+		int bad;
+
+		if (prod - start > rb->size) {
+			free(recs);
+			return corrupt(rb);
+		}
+		cnt = 0;
+		bad = 0;
+		for (q = start; q != prod; q += fp) {
+			w = rb_load_acquire(rb_hdr_at(rb, q)); /* [C2] */
+			if (w == 0)
+				break; /* claimed, header not written: nothing newer is known */
+			fp = rec_footprint(rb, w, q, prod);
+			if (!fp) {
+				bad = 1;
+				break;
+			}
+			if (!committed(w) || (rb_hdr_len(w) & RINGBUF_DISCARD_BIT))
+				continue; /* BUSY or discarded: skip, newer ones still count */
+			if (cnt == cap) {
+				struct snap_rec *p;
+
+				cap = cap ? cap * 2 : 64;
+				p = realloc(recs, cap * sizeof(*recs));
+				if (!p) {
+					free(recs);
+					return -ENOMEM;
+				}
+				recs = p;
+			}
+			recs[cnt++] = (struct snap_rec){ .pos = q, .hdr = w };
+		}
+		if (!bad) {
+			*out = recs;
+			return (long)cnt;
+		}
+		/* A bad header with the base unmoved is garbage; with the base
+		 * moved, the walk raced an overwrite: walk again. */
+		if (rb_load_acquire(base) == start) {
+			free(recs);
+			return corrupt(rb);
+		}
+	}
+	/* Producers lap us faster than we can walk: report what we have. */
+	*out = recs;
+	return (long)cnt;
 }
 
 int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
 		     size_t max_records, size_t max_bytes)
 {
-	(void)rb; (void)fn; (void)ctx; (void)max_records; (void)max_bytes;
-	return -EOPNOTSUPP;
+	const int over = rb && (rb->flags & RINGBUF_F_OVERWRITE);
+	struct snap_rec *recs = NULL;
+	uint64_t *base, *buf = NULL;
+	size_t first, total = 0, cap = 0;
+	long cnt;
+	int delivered = 0, ret = 0;
+
+	if (!rb || !fn)
+		return -EINVAL;
+	if (rb->kind != RB_KIND_USER)
+		return -EOPNOTSUPP;
+	base = over ? rb->overwrite_pos : rb->consumer_pos;
+	cnt = snapshot_walk(rb, base, &recs);
+	if (cnt < 0)
+		return (int)cnt;
+
+	/* The newest records that fit the limits. */
+	for (first = (size_t)cnt; first > 0; first--) {
+		uint64_t len = rb_hdr_len(recs[first - 1].hdr) & ~FLAG_BITS;
+
+		if (max_records && (size_t)cnt - first >= max_records)
+			break;
+		if (max_bytes && total + len > max_bytes)
+			break;
+		total += len;
+	}
+
+	/* Copy each out, then check it was not overwritten while we copied
+	 * (seqlock-style): overwrite_pos moves before any byte does [O3a]. In
+	 * normal mode the consumer zeroes before it moves consumer_pos, so
+	 * there a snapshot is exact only while no consumer runs. */
+	for (size_t i = first; i < (size_t)cnt && ret >= 0; i++) {
+		uint64_t q = recs[i].pos, w = recs[i].hdr;
+		uint64_t len = rb_hdr_len(w) & ~FLAG_BITS, fp = rb_round_up_hdr(len);
+
+		if (ensure_buf((void **)&buf, &cap, fp)) {
+			ret = -ENOMEM;
+			break;
+		}
+		/* [O7] acquire loads: a copied byte written by an overwrite
+		 * (after its [O3a]) makes the new base visible below. */
+		copy_words_acquire(buf, rb_hdr_at(rb, q), fp);
+		if ((int64_t)(rb_load_acquire(base) - q) > 0 || buf[0] != w)
+			continue; /* overwritten (or consumed) under our eyes */
+		delivered++;
+		ret = fn(ctx, buf + 1, len);
+	}
+	free(buf);
+	free(recs);
+	return ret < 0 ? ret : delivered;
 }

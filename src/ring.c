@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "overwrite.h"
 
 RB_HIDDEN struct ringbuf *rb_alloc(void)
 {
@@ -113,6 +114,7 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	*rb->pending_pos = start;
 	*rb->overwrite_pos = start;
 	m->reclaimed_pos = start;
+	*rb_read_pos(rb) = start;
 	/* The magic last, released: a process that sees it sees the rest. */
 	rb_store_release(&m->magic, RINGBUF_MAGIC);
 }
@@ -248,20 +250,19 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 
 	prod = rb_load_relaxed(rb->producer_pos);
 	for (;;) {
-		/* [P1] acquire: pairs with the consumer's release of
-		 * consumer_pos [C3], so its zeroing of the space we are about
-		 * to take happens before our writes into it. */
-		uint64_t room_base = rb_load_acquire(rb->consumer_pos);
+		uint64_t room_base;
 
-		if (rb->flags & RINGBUF_F_OVERWRITE) {
+		if (rb->flags & RINGBUF_F_OVERWRITE)
 			/* [O1] acquire: pairs with reclaim's release [O3]; the
-			 * space up to reclaimed_pos is zeroed, like consumed
-			 * space. */
-			uint64_t zeroed = rb_load_acquire(&rb->meta->reclaimed_pos);
-
-			if ((int64_t)(zeroed - room_base) > 0)
-				room_base = zeroed;
-		}
+			 * space up to reclaimed_pos is zeroed. Only reclaim
+			 * frees space in this mode: the consumer does not zero
+			 * what it reads (a producer may own it again). */
+			room_base = rb_load_acquire(&rb->meta->reclaimed_pos);
+		else
+			/* [P1] acquire: pairs with the consumer's release of
+			 * consumer_pos [C3], so its zeroing of the space we are
+			 * about to take happens before our writes into it. */
+			room_base = rb_load_acquire(rb->consumer_pos);
 		if (rb_unlikely(prod + len - room_base > rb->size)) {
 			/* Full. Overwrite mode frees room over the oldest
 			 * committed records; normal mode refuses. */

@@ -15,6 +15,7 @@ struct producer {
 	uint32_t id;
 	uint8_t *discarded;        /* discarded[seq]: set before the discard */
 	uint64_t enospc;
+	int *done;                 /* producers finished (overwrite mode) */
 };
 
 struct consumer_state {
@@ -81,6 +82,7 @@ static void *produce(void *arg)
 	test_rec_fill(tmp, sizeof(struct test_rec), p->id, (uint64_t)c->records_per_producer);
 	while (ringbuf_output(p->rb, tmp, sizeof(struct test_rec), 0) == -ENOSPC)
 		sched_yield();
+	__atomic_fetch_add(p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -125,12 +127,15 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	long per = cfg->records_per_producer;
 	struct producer *prods = calloc((size_t)n, sizeof(*prods));
 	struct consumer_state s = { .cfg = cfg, .prods = prods };
+	int done = 0;
+
+	res->overwritten = 0;
 
 	CHECK(prods);
 	s.next_min = calloc((size_t)n, sizeof(uint64_t));
 	s.seen = calloc((size_t)n, sizeof(uint8_t *));
 	for (int i = 0; i < n; i++) {
-		prods[i] = (struct producer){ .rb = rb, .cfg = cfg, .id = (uint32_t)i };
+		prods[i] = (struct producer){ .rb = rb, .cfg = cfg, .id = (uint32_t)i, .done = &done };
 		prods[i].discarded = calloc((size_t)per, 1);
 		s.seen[i] = calloc((size_t)per, 1);
 		CHECK(prods[i].discarded && s.seen[i]);
@@ -152,8 +157,9 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		CHECK_EQ(ringbuf_consumer_add(mgr, rb, on_record, &s), 0);
 	}
 
-	/* Consume until every producer's end marker is in. */
-	while (s.ended < n) {
+	/* Consume until every producer's end marker is in (overwrite mode:
+	 * until every producer is done, as end markers may be overwritten). */
+	while (cfg->overwrite ? __atomic_load_n(&done, __ATOMIC_ACQUIRE) < n : s.ended < n) {
 		int ret;
 
 		alarm((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60));
@@ -175,20 +181,39 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	ringbuf_free(idle);
 	for (int i = 0; i < n; i++)
 		pthread_join(prods[i].thread, NULL);
+	if (cfg->overwrite) {
+		/* Drain what is left; then every record is delivered or was
+		 * counted as overwritten, exactly once. */
+		struct ringbuf_stats st = { .sz = sizeof(st) };
+		uint64_t expect = (uint64_t)n; /* end markers */
+		int ret;
+
+		while ((ret = ringbuf_consume(rb, on_record, &s)) > 0)
+			;
+		CHECK_EQ(ret, 0);
+		CHECK_EQ(ringbuf_get_stats(rb, &st), 0);
+		for (int i = 0; i < n; i++)
+			for (long q = 0; q < per; q++)
+				expect += !prods[i].discarded[q];
+		CHECK_EQ(s.delivered + (uint64_t)s.ended + st.overwritten_records, expect);
+		res->overwritten = st.overwritten_records;
+	}
 	/* Nothing more may arrive after the last record. */
 	CHECK_EQ(ringbuf_consume(rb, on_record, &s), 0);
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_AVAIL_DATA), 0);
 
 	res->delivered = s.delivered;
-	res->discarded = (uint64_t)n * (uint64_t)per - s.delivered;
+	res->discarded = 0;
 	res->enospc = 0;
 	for (int i = 0; i < n; i++) {
 		for (long q = 0; q < per; q++) {
-			if (!prods[i].discarded[q] && !s.seen[i][q]) {
+			if (!cfg->overwrite && !prods[i].discarded[q] && !s.seen[i][q]) {
 				fprintf(stderr, "stress: record %d/%ld lost\n", i, q);
 				exit(1);
 			}
 		}
+		for (long q = 0; q < per; q++)
+			res->discarded += prods[i].discarded[q];
 		res->enospc += prods[i].enospc;
 		free(prods[i].discarded);
 		free(s.seen[i]);

@@ -2,7 +2,8 @@
 /* One stress body for every mode: N producer threads write self-checking
  * records of random sizes, discarding some at random; one consumer checks
  * that nothing is lost, duplicated, reordered per producer or corrupted, and
- * that no discarded record is ever delivered. */
+ * that no discarded record is ever delivered. In overwrite mode, gaps are
+ * allowed but each must be counted in the ring's overwritten_records. */
 #ifndef STRESS_H
 #define STRESS_H
 
@@ -27,10 +28,15 @@ struct stress_cfg {
 	uint64_t commit_flags;         /* e.g. RINGBUF_NO_WAKEUP */
 	enum stress_consumer consumer;
 	int watchdog_s;                /* fail (not hang) after this long */
+	int overwrite;                 /* rb is RINGBUF_F_OVERWRITE: records may be
+					* overwritten before they are read; every
+					* one must then be counted as such, and
+					* what arrives is still whole and in order */
 };
 
 struct stress_result {
 	uint64_t delivered, discarded, enospc;
+	uint64_t overwritten;          /* overwrite mode: records lost to it */
 };
 
 /* Runs the stress on rb (which the caller created); exits the process with

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Overwrite mode's shared-memory words and the helpers ring.c and consume.c
+ * need from it. Not installed. docs/DESIGN.md, "Overwrite mode", explains
+ * the protocol; overwrite.c implements it. */
+#ifndef RB_OVERWRITE_H
+#define RB_OVERWRITE_H
+
+#include "internal.h"
+
+/* Offset of read_pos inside the consumer page (its own cache line, away from
+ * consumer_pos, which committers read). TODO(lead): move to
+ * ringbuf_format.h next to RINGBUF_CONS_WAITING_OFF when merging.
+ *
+ * read_pos (overwrite mode only): the next record the consumer will read.
+ * The consumer takes a record by CASing it from the record's start to its
+ * end [O6]; reclaim pushes it past records it overwrites [O4]. Whoever wins
+ * the CAS owns the record's fate: delivered, or counted as overwritten.
+ * Always read_pos >= overwrite_pos. */
+#define RINGBUF_CONS_READ_POS_OFF 64
+
+static inline uint64_t *rb_read_pos(const struct ringbuf *rb)
+{
+	return (uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_READ_POS_OFF);
+}
+
+/* consume.c: the consumer is stopped at a record not yet committed at cons;
+ * returns 1 when recover.c recovered it (its header now says DISCARD). */
+RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod);
+
+#endif /* RB_OVERWRITE_H */
