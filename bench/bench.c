@@ -338,7 +338,8 @@ static void user_consume_busy(struct run *r)
 		int n = ringbuf_consume(rb, check_cb, &r->chk);
 
 		if (n < 0) {
-			fprintf(stderr, "bench: ringbuf_consume: %s\n", strerror(-n));
+			fprintf(stderr, "%s bench: row '%s', %zu B, after %llu records: ringbuf_consume: %s\n",
+				cli_prog(), r->chk.row, r->len, (unsigned long long)r->chk.count, strerror(-n));
 			_exit(1);
 		}
 		if (done && n == 0)
