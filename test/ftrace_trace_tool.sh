@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End to end: `ringbuf trace` enables events in its own tracefs instance,
+# prints markers and scheduler events read through the mmap'ed buffers,
+# stops on --count, --duration, SIGINT and a closed pipe, and removes its
+# instance every time. Skips (77) without root, tracefs or the tool.
+set -u
+R=${RINGBUF:-build/ringbuf}
+[ -x "$R" ] || { echo "skip: no tool at $R"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+"$R" trace --help 2>&1 | grep -q -- '--event' || { echo "skip: this tool has no trace command"; exit 77; }
+T=/sys/kernel/tracing
+[ -d $T/instances ] || T=/sys/kernel/debug/tracing
+[ -d $T/instances ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && T=/sys/kernel/tracing
+[ -d $T/instances ] || { echo "skip: no tracefs"; exit 77; }
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+fail() { echo "FAIL: $*"; echo "--- stdout"; head -n 20 "$out"; echo "--- stderr"; cat "$err"; exit 1; }
+gone() { # pid: its instance must not be left behind
+	for _ in $(seq 50); do [ -d "$T/instances/ringbuf-$1" ] || return 0; sleep 0.1; done
+	fail "instance ringbuf-$1 left behind"
+}
+
+# Usage errors: exit 2, message on stderr.
+"$R" trace --no-such-option >/dev/null 2>"$err"; [ $? = 2 ] || fail "bad option: want exit 2"
+"$R" trace --event nocolon >/dev/null 2>"$err"; [ $? = 2 ] || fail "bad --event: want exit 2"
+"$R" trace --event nosuchsys:nosuchevent >/dev/null 2>"$err"; [ $? = 2 ] || fail "unknown event: want exit 2"
+"$R" trace --help >"$out" 2>"$err"; [ $? = 0 ] || fail "--help: want exit 0"
+
+# Markers and scheduler events, stopped by SIGINT.
+"$R" trace -e ftrace:print -e sched:sched_switch --interval 0 >"$out" 2>"$err" &
+pid=$!
+for _ in $(seq 100); do [ -d "$T/instances/ringbuf-$pid" ] && break; sleep 0.05; done
+[ -w "$T/instances/ringbuf-$pid/trace_marker" ] || { kill $pid; wait $pid
+	grep -q "cannot map" "$err" && { echo "skip: $(cat "$err")"; exit 77; }; fail "no instance"; }
+sleep 0.3
+for i in $(seq 1 20); do echo "e2e-marker-$i" > "$T/instances/ringbuf-$pid/trace_marker"; done
+for _ in $(seq 50); do grep -q "e2e-marker-20" "$out" && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+[ $rc = 0 ] || fail "SIGINT: exit $rc"
+gone $pid
+for i in $(seq 1 20); do grep -q "print: .*buf=e2e-marker-$i\$" "$out" || fail "marker $i missing"; done
+[ "$(grep -c 'e2e-marker-' "$out")" = 20 ] || fail "markers not exactly once"
+grep -q 'sched_switch: prev_comm=.* next_pid=' "$out" || fail "no decoded sched_switch"
+
+# --count stops by itself; --duration too.
+timeout 20 "$R" trace --count 5 --interval 0 >"$out" 2>"$err" & pid=$!; wait $pid; rc=$?
+[ $rc = 0 ] || fail "--count: exit $rc"; gone $pid
+[ "$(wc -l < "$out")" = 5 ] || fail "--count 5 printed $(wc -l < "$out") lines"
+timeout 20 "$R" trace --duration 0.5 >"$out" 2>"$err" & pid=$!; wait $pid; rc=$?
+[ $rc = 0 ] || fail "--duration: exit $rc"; gone $pid
+
+# A reader that goes away: EPIPE ends it cleanly.
+( sh -c 'echo $$ > "$1.pid"; exec "$2" trace --interval 0' sh "$out" "$R" 2>"$err"; echo $? > "$out.rc" ) |
+	head -n 2 > /dev/null
+rc=$(cat "$out.rc") pid=$(cat "$out.pid"); rm -f "$out.rc" "$out.pid"
+[ "$rc" = 0 ] || fail "closed pipe: exit $rc"
+gone $pid
+echo "ringbuf trace: events, markers, count, duration, SIGINT, EPIPE ok"
+exit 0
