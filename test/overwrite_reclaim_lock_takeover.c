@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* The reclaim lock (meta.reclaim_lock, the holder's pid) of an overwrite
+ * ring: a holder that died is taken over, so overwriting goes on; a live
+ * holder that never lets go makes reservations that need room fail with
+ * ENOSPC after a bounded wait instead of blocking; once it lets go, they
+ * succeed again. The test plays the holder by writing the lock word. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ringbuf.h"
+#include "testutil.h"
+#include "../src/internal.h"
+
+static void fill(struct ringbuf *rb, int n)
+{
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(ringbuf_output(rb, &i, sizeof(i), RINGBUF_NO_WAKEUP), 0);
+}
+
+int main(void)
+{
+	RINGBUF_OPTS(opts, .flags = RINGBUF_F_OVERWRITE);
+	struct ringbuf *rb = ringbuf_create(NULL, test_page_size(), &opts);
+	uint32_t *lock;
+	pid_t dead, alive;
+	uint64_t t0;
+	int status;
+
+	CHECK(rb);
+	lock = &rb->meta->reclaim_lock;
+	fill(rb, 1000); /* the ring has wrapped: every lap needs reclaim */
+	CHECK(ringbuf_query(rb, RINGBUF_OVERWRITE_POS) > 0);
+
+	/* A dead holder. */
+	dead = fork();
+	CHECK(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	CHECK_EQ(waitpid(dead, &status, 0), dead);
+	__atomic_store_n(lock, (uint32_t)dead, __ATOMIC_RELEASE);
+	uint64_t over = ringbuf_query(rb, RINGBUF_OVERWRITE_POS);
+	fill(rb, 1000);
+	CHECK(ringbuf_query(rb, RINGBUF_OVERWRITE_POS) > over);
+	CHECK_EQ(__atomic_load_n(lock, __ATOMIC_ACQUIRE), 0);
+
+	/* A live holder that never lets go: bounded wait, then ENOSPC. */
+	alive = fork();
+	CHECK(alive >= 0);
+	if (alive == 0) {
+		for (;;)
+			pause();
+	}
+	__atomic_store_n(lock, (uint32_t)alive, __ATOMIC_RELEASE);
+	t0 = test_now_ns();
+	int refused = 0;
+	for (int i = 0; i < 200 && !refused; i++)
+		refused = ringbuf_output(rb, &i, sizeof(i), RINGBUF_NO_WAKEUP) == -ENOSPC;
+	CHECK(refused);
+	CHECK(test_now_ns() - t0 < 5000000000ULL);
+	/* It lets go (or dies): overwriting goes on. */
+	kill(alive, SIGKILL);
+	CHECK_EQ(waitpid(alive, &status, 0), alive);
+	fill(rb, 1000);
+	CHECK_EQ(__atomic_load_n(lock, __ATOMIC_ACQUIRE), 0);
+	printf("ok: dead holder taken over; live holder refused after %.0f ms\n",
+	       (double)(test_now_ns() - t0) / 1e6);
+	ringbuf_free(rb);
+	return 0;
+}
