@@ -160,7 +160,8 @@ RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod,
 RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb);
 
 /* util.c — named points where tests stop or kill a producer on purpose:
- * RINGBUF_TESTPOINT="reserve:header=kill" (or =stop, =sleep:MS). Armed only
+ * RINGBUF_TESTPOINT="reserve:header=kill" (or =stop, =sleep:MS; "=kill@N" acts
+ * on the Nth hit only). Armed only
  * when that variable is set at load time; otherwise one predictable branch. */
 extern RB_HIDDEN int rb_testpoints_armed;
 RB_HIDDEN void rb_testpoint_hit(const char *name);

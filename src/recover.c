@@ -191,9 +191,14 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 	}
 
 	/* Free dead producers' slots: only after a complete walk that saw
-	 * every record up to a prod that has not moved since, so no record
-	 * of theirs can be outstanding. */
-	if (pos == prod && rb_load_acquire(rb->producer_pos) == prod) {
+	 * every record up to prod, and only if prod has not moved since we
+	 * found them dead: a process seen dead claims nothing more, so all
+	 * its claims are below prod and none of them is outstanding. */
+	if (pos == prod) {
+		for (uint32_t i = 1; i <= RINGBUF_MAX_PRODUCERS; i++)
+			owner_dead(rb, &o, i);
+		if (rb_load_acquire(rb->producer_pos) != prod) /* [C1] */
+			return n;
 		for (uint32_t i = 1; i <= RINGBUF_MAX_PRODUCERS; i++) {
 			uint64_t w;
 

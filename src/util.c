@@ -85,12 +85,23 @@ RB_HIDDEN void rb_testpoint_hit(const char *name)
 	size_t n = strlen(name);
 	const char *action;
 
+	static long hits;
+	const char *at;
+
 	if (strncmp(testpoint_spec, name, n) || testpoint_spec[n] != '=')
 		return;
 	action = testpoint_spec + n + 1;
-	if (!strcmp(action, "kill")) {
+	/* "ACTION@N": act on the Nth hit only (1-based), so a test can let a
+	 * producer write N-1 records first. Counted per process. */
+	at = strchr(action, '@');
+	if (at) {
+		rb_add_relaxed(&hits, 1);
+		if (rb_load_relaxed(&hits) != atol(at + 1))
+			return;
+	}
+	if (!strncmp(action, "kill", 4)) {
 		raise(SIGKILL);
-	} else if (!strcmp(action, "stop")) {
+	} else if (!strncmp(action, "stop", 4)) {
 		raise(SIGSTOP);
 	} else if (!strncmp(action, "sleep:", 6)) {
 		long ms = atol(action + 6);

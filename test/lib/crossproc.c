@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crossproc.h"
+#include "ringbuf.h"
+#include "testutil.h"
+
+static void run_producer(const char *ring, uint32_t id, long count)
+{
+	struct ringbuf *rb = ringbuf_open(ring, RINGBUF_PRODUCER);
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (id + 1), enospc = 0;
+
+	if (!rb) {
+		fprintf(stderr, "producer %u: open %s: %s (%s)\n", id, ring, strerror(errno),
+			ringbuf_strerror_detail());
+		_exit(1);
+	}
+	for (long seq = 0; seq < count; seq++) {
+		size_t len = sizeof(struct test_rec) + (size_t)(test_rand(&rnd) % 200);
+		void *p;
+
+		while (!(p = ringbuf_reserve(rb, len, 0))) {
+			CHECK_EQ(errno, ENOSPC);
+			enospc++;
+			usleep(50);
+		}
+		test_rec_fill(p, len, id, (uint64_t)seq);
+		if (cp_is_discard((uint64_t)seq))
+			ringbuf_discard(rb, p, 0);
+		else
+			ringbuf_submit(rb, p, 0);
+	}
+	if (getenv("CP_REPORT_FD"))
+		CHECK(write(atoi(getenv("CP_REPORT_FD")), &enospc, sizeof(enospc)) == sizeof(enospc));
+	ringbuf_free(rb);
+	_exit(0);
+}
+
+void cp_maybe_producer(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "--producer"))
+		run_producer(argv[2], (uint32_t)atoi(argv[3]), atol(argv[4]));
+}
+
+pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
+			int *report_fd)
+{
+	char ids[16], counts[32];
+	int pfd[2] = { -1, -1 };
+	pid_t pid;
+
+	if (report_fd)
+		CHECK(pipe(pfd) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (report_fd) {
+			char fds[16];
+
+			close(pfd[0]);
+			snprintf(fds, sizeof(fds), "%d", pfd[1]);
+			setenv("CP_REPORT_FD", fds, 1);
+		} else {
+			unsetenv("CP_REPORT_FD");
+		}
+		if (testpoint)
+			setenv("RINGBUF_TESTPOINT", testpoint, 1);
+		else
+			unsetenv("RINGBUF_TESTPOINT");
+		snprintf(ids, sizeof(ids), "%u", id);
+		snprintf(counts, sizeof(counts), "%ld", count);
+		execl("/proc/self/exe", "producer", "--producer", ring, ids, counts, (char *)NULL);
+		_exit(127);
+	}
+	if (report_fd) {
+		close(pfd[1]);
+		*report_fd = pfd[0];
+	}
+	return pid;
+}
+
+int cp_on_record(void *ctx, void *data, size_t size)
+{
+	struct cp_check *c = ctx;
+	struct test_rec r;
+	uint64_t want;
+
+	if (test_rec_verify(data, size)) {
+		fprintf(stderr, "corrupt record of %zu bytes\n", size);
+		exit(1);
+	}
+	memcpy(&r, data, sizeof(r));
+	CHECK(r.producer < CP_MAX_PRODUCERS);
+	want = c->next[r.producer];
+	while (cp_is_discard(want))
+		want++;
+	if (r.seq != want) {
+		fprintf(stderr, "producer %u: got seq %llu, expected %llu\n", r.producer,
+			(unsigned long long)r.seq, (unsigned long long)want);
+		exit(1);
+	}
+	c->next[r.producer] = r.seq + 1;
+	c->delivered++;
+	return 0;
+}
+
+void cp_expect_done(const struct cp_check *c, uint32_t id, uint64_t n)
+{
+	uint64_t got = c->next[id], want = n;
+
+	while (cp_is_discard(got))
+		got++;
+	while (cp_is_discard(want))
+		want++;
+	if (got != want) {
+		fprintf(stderr, "producer %u: delivered up to seq %llu, expected %llu\n", id,
+			(unsigned long long)got, (unsigned long long)want);
+		exit(1);
+	}
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Producer processes for cross-process tests: the test binary re-executes
+ * itself as a producer (so RINGBUF_TESTPOINT, read at library load, can be
+ * set for that child alone), and a checker for what the consumer gets. */
+#ifndef CROSSPROC_H
+#define CROSSPROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CP_MAX_PRODUCERS 16
+
+/* Call first in main(): when argv says so, run as a producer and exit. */
+void cp_maybe_producer(int argc, char **argv);
+
+/* Start a producer process that opens `ring` as RINGBUF_PRODUCER and writes
+ * `count` self-checking records (test_rec, producer id, seq 0..count-1;
+ * every seq with cp_is_discard(seq) is discarded), retrying on ENOSPC.
+ * testpoint: RINGBUF_TESTPOINT for the child, or NULL. *report_fd (if not
+ * NULL) gets a pipe on which the child writes its ENOSPC count at the end. */
+pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
+			int *report_fd);
+static inline int cp_is_discard(uint64_t seq) { return seq % 7 == 3; }
+
+/* The consumer's side: every producer's records arrive in order, exactly
+ * once, never a discarded one, none corrupt. */
+struct cp_check {
+	uint64_t next[CP_MAX_PRODUCERS];   /* lowest seq not yet seen */
+	uint64_t delivered;
+};
+int cp_on_record(void *ctx, void *data, size_t size);
+/* Records delivered for producer id == all its committed records among
+ * seq < n (n = records it finished before dying). */
+void cp_expect_done(const struct cp_check *c, uint32_t id, uint64_t n);
+
+#endif
