@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1271,8 +1272,13 @@ static void print_report(const struct cfg *c)
 	else if (c->csv)
 		printf("mode,size,mrec_s,mb_s,ns_rec,drops,ratio,p50_ns,p99_ns,p999_ns,skipped\n");
 	else {
-		printf("ringbuf bench: %d round(s), median shown; ring %u KiB; producer CPU %d, consumer CPU %d\n",
-		       c->rounds, RING_SIZE >> 10, cpus[0], cpus[1]);
+		struct utsname u;
+
+		if (uname(&u))
+			snprintf(u.release, sizeof(u.release), "?");
+		printf("ringbuf bench: libringbuf %s, Linux %s, %ld CPUs; %d round(s), median shown; "
+		       "ring %u KiB; producer CPU %d, consumer CPU %d\n", ringbuf_version(), u.release,
+		       sysconf(_SC_NPROCESSORS_ONLN), c->rounds, RING_SIZE >> 10, cpus[0], cpus[1]);
 		printf("%-32s %6s %9s %9s %8s %10s %8s\n", "mode", "size", "M rec/s", "MB/s", "ns/rec",
 		       "drops", "vs kernel");
 	}
