@@ -117,12 +117,20 @@ static void copy_words_acquire(uint64_t *dst, const uint64_t *src, uint64_t byte
 		dst[i] = rb_load_acquire(&src[i]);
 }
 
-/* Release stores (plain stores on x86): each is ordered after the
- * overwrite_pos store before it [O3a]. */
+/* Zero bytes that readers may be reading, each store ordered after the
+ * overwrite_pos store before it [O3a]. Under TSan: release stores, word by
+ * word (TSan models those, not fences). Otherwise a release fence and
+ * memset, several times faster; the same ordering on every CPU (a release
+ * fence orders all earlier accesses before all later stores). */
 static void zero_words_release(uint64_t *p, uint64_t bytes)
 {
+#ifdef RB_TSAN
 	for (uint64_t i = 0; i < bytes / 8; i++)
 		rb_store_release(&p[i], 0);
+#else
+	rb_fence_release();
+	memset(p, 0, bytes);
+#endif
 }
 
 static int corrupt(struct ringbuf *rb)
