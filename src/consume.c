@@ -114,8 +114,11 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
 		rb_store_relaxed(rb->cons_waiting, 0);
 
-	/* Only this consumer writes consumer_pos. */
+	/* Only this consumer writes consumer_pos (but anyone can scribble on
+	 * it: an unaligned one cannot be ours). */
 	cons = published = rb_load_relaxed(rb->consumer_pos);
+	if (rb_unlikely(cons & 7))
+		return corrupt(rb);
 	for (;;) {
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
 		prod = rb_load_acquire(rb->producer_pos);

@@ -105,15 +105,16 @@ static int plausible(const struct ringbuf *rb, uint64_t pos, uint64_t w, uint64_
  */
 static uint64_t gap_end(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 {
-	uint64_t lim = prod - cons > GAP_MAX ? cons + GAP_MAX : prod;
+	/* Offsets, compared with <: prod is untrusted and may be unaligned. */
+	uint64_t lim = prod - cons > GAP_MAX ? GAP_MAX : (prod - cons) & ~7ULL;
 
-	for (uint64_t q = cons + 8; q != lim; q += 8) {
-		uint64_t w = rb_load_relaxed(rb_hdr_at(rb, q));
+	for (uint64_t off = 8; off < lim; off += 8) {
+		uint64_t w = rb_load_relaxed(rb_hdr_at(rb, cons + off));
 
 		if (w)
-			return plausible(rb, q, w, prod) ? q : 0;
+			return plausible(rb, cons + off, w, prod) ? cons + off : 0;
 	}
-	return lim;
+	return lim >= 8 ? cons + lim : 0;
 }
 
 static int recover_gap(struct ringbuf *rb, uint64_t cons, uint64_t prod)
@@ -219,7 +220,7 @@ RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod,
 	uint64_t half;
 
 	(void)force;
-	if (!rb->meta || rb->kind != RB_KIND_USER || prod - cons > rb->size)
+	if (!rb->meta || rb->kind != RB_KIND_USER || prod - cons > rb->size || (cons & 7))
 		return 0;
 	walk(rb, cons, prod, 1, &at_cons);
 	if (!at_cons) {
@@ -265,7 +266,7 @@ int ringbuf_recover(struct ringbuf *rb)
 		return -EPERM;
 	cons = rb_load_relaxed(rb->consumer_pos);
 	prod = rb_load_acquire(rb->producer_pos); /* [C1] */
-	if (prod - cons > rb->size) {
+	if (prod - cons > rb->size || (cons & 7)) {
 		RB_STAT(rb, corrupt_events, 1);
 		return -EBADMSG;
 	}
