@@ -58,6 +58,7 @@ static void cursor_init(struct rb_ft_cursor *c, uint64_t time_stamp, uint64_t co
 {
 	memset(c, 0, sizeof(*c));
 	c->ts = time_stamp;
+	c->base_ts = time_stamp;
 	c->cap = cap;
 	c->missed_flags = (uint32_t)((commit & RB_FT_COMMIT_FLAGS) >> 30);
 	commit &= ~RB_FT_COMMIT_FLAGS;
@@ -94,14 +95,22 @@ void rb_ft_cursor_start(struct rb_ft_cursor *c, const uint8_t *sb, uint32_t subb
 
 int rb_ft_cursor_refresh(struct rb_ft_cursor *c, const uint8_t *sb)
 {
-	uint64_t commit;
+	uint64_t commit, ts;
 
 	/* [F1] events below commit are complete once we see commit. */
 	commit = (unsigned long)rb_load_acquire((const long *)(const void *)(sb + 8));
 	commit &= ~RB_FT_COMMIT_FLAGS;
 	if (commit > c->cap)
 		commit = c->cap;
-	if (commit <= c->end)
+	memcpy(&ts, sb, sizeof(ts));
+	if (commit < c->end || ts != c->base_ts) {
+		uint64_t corrupt = c->corrupt;
+
+		rb_ft_cursor_start(c, sb, c->cap + RB_FT_SUBBUF_HDR);
+		c->corrupt += corrupt;
+		return 1;
+	}
+	if (commit == c->end)
 		return 0;
 	c->end = (uint32_t)commit;
 	return 1;

@@ -69,6 +69,7 @@ struct rb_ft_meta {
 /* Where a walk over one sub-buffer stands. All offsets are into data[]. */
 struct rb_ft_cursor {
 	uint64_t ts;          /* clock after the last header walked */
+	uint64_t base_ts;     /* the sub-buffer's time_stamp when we started */
 	uint32_t pos;         /* next event header */
 	uint32_t end;         /* committed bytes, bounded by cap */
 	uint32_t cap;         /* data[] capacity: subbuf_size - header */
@@ -92,7 +93,9 @@ struct rb_ft_event {
 RB_HIDDEN void rb_ft_cursor_start(struct rb_ft_cursor *c, const uint8_t *sb,
 				  uint32_t subbuf_size);
 /* Re-read the commit of the sub-buffer the cursor walks; returns 1 when it
- * grew (more events to walk), 0 otherwise. */
+ * grew (more events to walk), 0 otherwise. A sub-buffer that shrank or got
+ * a new time_stamp was reset under us (the buffer was cleared): the walk
+ * restarts from its beginning and 1 is returned. */
 RB_HIDDEN int rb_ft_cursor_refresh(struct rb_ft_cursor *c, const uint8_t *sb);
 /* The next data event: 1 with *ev filled, 0 at the end of the committed
  * data, -EBADMSG when a header is garbage (the cursor then stands at the

@@ -47,7 +47,7 @@ static int parse_field(const char *line, const char *end, struct rb_ft_field *f)
 	for (const char *b = decl; b < semi; b++)
 		if (*b == '[') {
 			name_end = b;
-			f->is_string = 0;
+			break;
 		}
 	while (name_end > decl && isspace((unsigned char)name_end[-1]))
 		name_end--;
