@@ -31,6 +31,7 @@
  * and the table reports the median over rounds.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -179,8 +180,12 @@ static int check_cb(void *ctx, void *data, size_t len)
 
 /* ---- one measurement ---- */
 
+struct result;
+static void row_failed(struct result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 struct result {
 	int skipped;
+	int failed;       /* the library (or the system) failed: not a result */
 	char why[200];
 	double mrps;      /* million records per second */
 	double drops;
@@ -211,6 +216,20 @@ struct row {
 	int latency;          /* a latency row (p50/p99/p999) */
 	int (*run)(struct run *r);
 };
+
+/* A failing call ends the row: it is reported as FAILED (not as a rate)
+ * and the run exits with status 1. */
+static void row_failed(struct result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->failed)
+		return;
+	res->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(res->why, sizeof(res->why), fmt, ap);
+	va_end(ap);
+}
 
 /* ---- the generic two-thread harness ---- */
 
@@ -339,9 +358,9 @@ static void user_consume_busy(struct run *r)
 		int n = ringbuf_consume(rb, check_cb, &r->chk);
 
 		if (n < 0) {
-			fprintf(stderr, "%s bench: row '%s', %zu B, after %llu records: ringbuf_consume: %s\n",
-				cli_prog(), r->chk.row, r->len, (unsigned long long)r->chk.count, strerror(-n));
-			_exit(1);
+			row_failed(r->res, "ringbuf_consume after %llu records: %s",
+				   (unsigned long long)r->chk.count, strerror(-n));
+			return;
 		}
 		if (done && n == 0)
 			break;
@@ -355,17 +374,19 @@ static void user_consume_poll(struct run *r)
 	struct ringbuf_consumer *c = ringbuf_consumer_new();
 	int n;
 
-	if (!c || ringbuf_consumer_add(c, r->src, check_cb, &r->chk) < 0) {
-		fprintf(stderr, "bench: manager: %s\n", strerror(errno));
-		_exit(1);
+	if (!c || (n = ringbuf_consumer_add(c, r->src, check_cb, &r->chk)) < 0) {
+		row_failed(r->res, "manager: %s", strerror(c ? -n : errno));
+		ringbuf_consumer_free(c);
+		return;
 	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 
 		n = ringbuf_consumer_poll(c, 20);
 		if (n < 0 && n != -EINTR) {
-			fprintf(stderr, "bench: ringbuf_consumer_poll: %s\n", strerror(-n));
-			_exit(1);
+			row_failed(r->res, "ringbuf_consumer_poll after %llu records: %s",
+				   (unsigned long long)r->chk.count, strerror(-n));
+			break;
 		}
 		if (done) {
 			while ((n = ringbuf_consumer_consume(c)) > 0)
@@ -467,8 +488,12 @@ static int run_user_b2b(struct run *r)
 			rec_fill(p, r->len, seq++);
 			ringbuf_submit(rb, p, 0);
 		}
-		if (ringbuf_consume(rb, check_cb, &r->chk) < 0)
-			_exit(1);
+		int n = ringbuf_consume(rb, check_cb, &r->chk);
+
+		if (n < 0) {
+			row_failed(r->res, "ringbuf_consume: %s", strerror(-n));
+			break;
+		}
 	} while (now_ns() < end);
 	r->res->mrps = (double)r->chk.count / (double)(now_ns() - r->t0) * 1e3;
 	ringbuf_free(rb);
@@ -555,14 +580,19 @@ static void user_lat_consume(struct run *r)
 	struct ringbuf_consumer *c = ringbuf_consumer_new();
 	struct lat *l = r->aux;
 
-	if (!c || ringbuf_consumer_add(c, r->src, lat_cb, l) < 0)
-		_exit(1);
+	if (!c || ringbuf_consumer_add(c, r->src, lat_cb, l) < 0) {
+		row_failed(r->res, "manager: %s", strerror(errno));
+		ringbuf_consumer_free(c);
+		return;
+	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 		int n = ringbuf_consumer_poll(c, 20);
 
-		if (n < 0 && n != -EINTR)
-			_exit(1);
+		if (n < 0 && n != -EINTR) {
+			row_failed(r->res, "ringbuf_consumer_poll: %s", strerror(-n));
+			break;
+		}
 		if (done && n == 0)
 			break;
 	}
@@ -856,8 +886,10 @@ static void pipe_produce(struct run *r, int id)
 		for (int k = 0; k < 64; k++) {
 			rec_fill(tmp, r->len, tag | seq);
 			/* <= PIPE_BUF: atomic, never short. */
-			if (write(p->fd[1], tmp, r->len) != (ssize_t)r->len)
-				_exit(1);
+			if (write(p->fd[1], tmp, r->len) != (ssize_t)r->len) {
+				row_failed(r->res, "write to the pipe: %s", strerror(errno));
+				return;
+			}
 			seq++;
 		}
 	}
@@ -945,10 +977,8 @@ static int kernel_setup(struct run *r, struct kbpf *k, uint64_t flags, uint32_t 
 	int refused, err;
 
 	err = kbpf_open(k, RING_SIZE, r->len, flags, sample, &refused, r->res->why, sizeof(r->res->why));
-	if (err && !refused) {
-		fprintf(stderr, "%s bench: kernel BPF ring buffer: %s\n", cli_prog(), r->res->why);
-		_exit(1);
-	}
+	if (err && !refused)
+		r->res->failed = 1; /* why is set */
 	r->chk.allow_gaps = 1;
 	return err;
 }
@@ -961,8 +991,8 @@ static void kernel_produce(struct run *r, int id)
 	(void)id;
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed))
 		if (kbpf_run(k, KREPEAT) < 0) {
-			fprintf(stderr, "%s bench: BPF_PROG_TEST_RUN: %s\n", cli_prog(), strerror(errno));
-			_exit(1);
+			row_failed(r->res, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+			return;
 		}
 }
 
@@ -976,20 +1006,26 @@ static void kernel_consume_ours(struct run *r)
 
 	if (poll) {
 		c = ringbuf_consumer_new();
-		if (!c || ringbuf_consumer_add_bpf(c, k->map_fd, check_cb, &r->chk) < 0)
-			_exit(1);
+		if (!c || (n = ringbuf_consumer_add_bpf(c, k->map_fd, check_cb, &r->chk)) < 0) {
+			row_failed(r->res, "ringbuf_consumer_add_bpf: %s", strerror(c ? -n : errno));
+			ringbuf_consumer_free(c);
+			return;
+		}
 	} else {
 		rb = ringbuf_open_bpf(k->map_fd);
-		if (!rb)
-			_exit(1);
+		if (!rb) {
+			row_failed(r->res, "ringbuf_open_bpf: %s", strerror(errno));
+			return;
+		}
 	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 
 		n = poll ? ringbuf_consumer_poll(c, 20) : ringbuf_consume(rb, check_cb, &r->chk);
 		if (n < 0 && n != -EINTR) {
-			fprintf(stderr, "%s bench: consuming the kernel ring: %s\n", cli_prog(), strerror(-n));
-			_exit(1);
+			row_failed(r->res, "consuming the kernel ring after %llu records: %s",
+				   (unsigned long long)r->chk.count, strerror(-n));
+			break;
 		}
 		if (done) {
 			while ((n = poll ? ringbuf_consumer_consume(c) : ringbuf_consume(rb, check_cb, &r->chk)) > 0)
@@ -1012,16 +1048,17 @@ static void kernel_consume_libbpf(struct run *r)
 	int n;
 
 	if (!lrb) {
-		fprintf(stderr, "%s bench: ring_buffer__new: %s\n", cli_prog(), strerror(errno));
-		_exit(1);
+		row_failed(r->res, "ring_buffer__new: %s", strerror(errno));
+		return;
 	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 
 		n = poll ? ring_buffer__poll(lrb, 20) : ring_buffer__consume(lrb);
 		if (n < 0 && n != -EINTR) {
-			fprintf(stderr, "%s bench: libbpf: %s\n", cli_prog(), strerror(-n));
-			_exit(1);
+			row_failed(r->res, "libbpf after %llu records: %s", (unsigned long long)r->chk.count,
+				   strerror(-n));
+			break;
 		}
 		if (done) {
 			while (ring_buffer__consume(lrb) > 0)
@@ -1081,7 +1118,7 @@ static int run_kernel(struct run *r, uint64_t flags, uint32_t sample, enum kcons
 	else
 #endif
 		err = harness(r, kernel_produce, kernel_consume_ours, NULL);
-	if (!err)
+	if (!err && !r->res->failed)
 		err = kernel_verify(r, &k);
 	kbpf_close(&k);
 	return err;
@@ -1111,8 +1148,11 @@ static int run_k_b2b(struct run *r)
 		return err;
 #ifdef HAVE_LIBBPF
 	lrb = ring_buffer__new(k.map_fd, check_cb, &r->chk, NULL);
-	if (!lrb)
-		_exit(1);
+	if (!lrb) {
+		row_failed(r->res, "ring_buffer__new: %s", strerror(errno));
+		kbpf_close(&k);
+		return -EIO;
+	}
 #else
 	rb = ringbuf_open_bpf(k.map_fd);
 	if (!rb) {
@@ -1125,8 +1165,10 @@ static int run_k_b2b(struct run *r)
 	r->t0 = now_ns();
 	end = r->t0 + r->dur_ns;
 	do {
-		if (kbpf_run(&k, B2B_BATCH) < 0)
-			_exit(1);
+		if (kbpf_run(&k, B2B_BATCH) < 0) {
+			row_failed(r->res, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+			break;
+		}
 #ifdef HAVE_LIBBPF
 		ring_buffer__consume(lrb);
 #else
@@ -1139,7 +1181,7 @@ static int run_k_b2b(struct run *r)
 #else
 	ringbuf_free(rb);
 #endif
-	err = kernel_verify(r, &k);
+	err = r->res->failed ? 0 : kernel_verify(r, &k);
 	kbpf_close(&k);
 	return err;
 }
@@ -1206,6 +1248,7 @@ struct cfg {
 };
 
 static struct result results[NROWS][MAX_SIZES][MAX_ROUNDS];
+static int any_failed;
 
 static int row_selected(const struct cfg *c, size_t i)
 {
@@ -1230,7 +1273,7 @@ static double median(double *v, int n)
 }
 
 struct summary {
-	int skipped;
+	int skipped, failed;
 	const char *why;
 	double mrps, drops, lat[3];
 };
@@ -1244,8 +1287,9 @@ static void summarize(const struct cfg *c, size_t i, int s, struct summary *out)
 	for (int k = 0; k < c->rounds; k++) {
 		struct result *x = &results[i][s][k];
 
-		if (x->skipped) {
-			out->skipped = 1;
+		if (x->failed || x->skipped) {
+			out->failed = x->failed;
+			out->skipped = !x->failed;
 			out->why = x->why;
 			return;
 		}
@@ -1293,13 +1337,13 @@ static void print_report(const struct cfg *c)
 			summarize(c, i, s, &sm);
 			if (ri >= 0 && row_selected(c, (size_t)ri)) {
 				summarize(c, (size_t)ri, s, &ref);
-				if (!ref.skipped && ref.mrps > 0 && !sm.skipped)
+				if (!ref.skipped && !ref.failed && ref.mrps > 0 && !sm.skipped && !sm.failed)
 					ratio = sm.mrps / ref.mrps;
 			}
 			if (c->json) {
 				printf("%s{\"mode\":\"%s\",\"size\":%zu,", first ? "" : ",", rows[i].name, len);
-				if (sm.skipped) {
-					printf("\"skipped\":");
+				if (sm.skipped || sm.failed) {
+					printf("\"%s\":", sm.failed ? "failed" : "skipped");
 					cli_json_str(stdout, sm.why, strlen(sm.why));
 					printf("}");
 				} else
@@ -1308,14 +1352,17 @@ static void print_report(const struct cfg *c)
 					       sm.mrps > 0 ? 1e3 / sm.mrps : 0, sm.drops, ratio);
 				first = 0;
 			} else if (c->csv) {
-				if (sm.skipped)
-					printf("\"%s\",%zu,,,,,,,,,\"%s\"\n", rows[i].name, len, sm.why);
+				if (sm.skipped || sm.failed)
+					printf("\"%s\",%zu,,,,,,,,,\"%s%s\"\n", rows[i].name, len,
+					       sm.failed ? "FAILED: " : "", sm.why);
 				else
 					printf("\"%s\",%zu,%.3f,%.1f,%.2f,%.0f,%.2f,,,,\n", rows[i].name, len,
 					       sm.mrps, sm.mrps * (double)len, sm.mrps > 0 ? 1e3 / sm.mrps : 0,
 					       sm.drops, ratio);
-			} else if (sm.skipped) {
-				if (s == 0)
+			} else if (sm.skipped || sm.failed) {
+				if (sm.failed)
+					printf("%-32s %6zu FAILED: %s\n", rows[i].name, len, sm.why);
+				else if (s == 0)
 					printf("%-32s %6s skipped: %s\n", rows[i].name, "-", sm.why);
 			} else {
 				char rt[16] = "";
@@ -1340,8 +1387,8 @@ static void print_report(const struct cfg *c)
 		summarize(c, i, 0, &sm);
 		if (c->json) {
 			printf("%s{\"mode\":\"%s\",\"size\":%d,", first ? "" : ",", rows[i].name, LAT_LEN);
-			if (sm.skipped) {
-				printf("\"skipped\":");
+			if (sm.skipped || sm.failed) {
+				printf("\"%s\":", sm.failed ? "failed" : "skipped");
 				cli_json_str(stdout, sm.why, strlen(sm.why));
 				printf("}");
 			} else
@@ -1349,13 +1396,14 @@ static void print_report(const struct cfg *c)
 				       sm.lat[1], sm.lat[2]);
 			first = 0;
 		} else if (c->csv) {
-			if (sm.skipped)
-				printf("\"%s\",%d,,,,,,,,,\"%s\"\n", rows[i].name, LAT_LEN, sm.why);
+			if (sm.skipped || sm.failed)
+				printf("\"%s\",%d,,,,,,,,,\"%s%s\"\n", rows[i].name, LAT_LEN,
+				       sm.failed ? "FAILED: " : "", sm.why);
 			else
 				printf("\"%s\",%d,,,,,,%.0f,%.0f,%.0f,\n", rows[i].name, LAT_LEN, sm.lat[0],
 				       sm.lat[1], sm.lat[2]);
-		} else if (sm.skipped)
-			printf("%-32s %6s skipped: %s\n", rows[i].name, "-", sm.why);
+		} else if (sm.skipped || sm.failed)
+			printf("%-32s %6s %s: %s\n", rows[i].name, "-", sm.failed ? "FAILED" : "skipped", sm.why);
 		else
 			printf("%-32s %6d %9.0f %9.0f %9.0f\n", rows[i].name, LAT_LEN, sm.lat[0], sm.lat[1],
 			       sm.lat[2]);
@@ -1389,7 +1437,12 @@ static void one(const struct cfg *c, size_t i, int s, int round, double per_run,
 	r->chk.len = r->len;
 	r->chk.nprod = r->nprod;
 	err = rows[i].run(r);
-	if (err) {
+	if (res->failed) {
+		any_failed = 1;
+		cli_progress_done();
+		fprintf(stderr, "%s bench: row '%s', %zu B: FAILED: %s\n", cli_prog(), rows[i].name,
+			r->len, res->why);
+	} else if (err) {
 		res->skipped = 1;
 		if (!res->why[0])
 			snprintf(res->why, sizeof(res->why), "%s", strerror(-err));
@@ -1541,5 +1594,5 @@ int bench_main(int argc, char **argv)
 	print_report(&c);
 	if (cli_flush(stdout))
 		return cli_output_failed(argv[0]);
-	return CLI_EXIT_OK;
+	return any_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
