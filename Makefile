@@ -28,8 +28,9 @@ LDLIBS    := -pthread
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_HDRS  := $(wildcard src/*.h include/*.h)
-TESTLIB   := $(wildcard test/lib/*.c)
+TESTLIB_SRCS := $(wildcard test/lib/*.c)
 TESTLIB_HDRS := $(wildcard test/lib/*.h)
+TESTLIB   := $(BUILD)/libtestutil.a
 TESTS     := $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c))
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TOOL_SRCS := $(wildcard tools/*.c) $(wildcard bench/*.c)
@@ -66,6 +67,15 @@ $(BUILD)/libringbuf.pc: libringbuf.pc.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
+# The test helpers, compiled once per build.
+$(BUILD)/testobj/%.o: test/lib/%.c $(TESTLIB_HDRS) include/ringbuf.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itest/lib -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_SRCS:test/lib/%.c=$(BUILD)/testobj/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(BUILD)/test/%: test/%.c $(TESTLIB) $(TESTLIB_HDRS) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itest/lib -o $@ $< $(TESTLIB) $(STATIC) $(LDLIBS)
@@ -90,11 +100,12 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 fuzzers: $(FUZZERS)
 
 # The whole suite: three builds, one runner, one closing line.
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(MAKE) BUILD=build all
-	$(MAKE) BUILD=build/asan SAN=asan tests tool
-	$(MAKE) BUILD=build/tsan SAN=tsan tests tool
-	$(MAKE) BUILD=build fuzzers
+	$(MAKE) -j$(JOBS) BUILD=build all
+	$(MAKE) -j$(JOBS) BUILD=build/asan SAN=asan tests tool
+	$(MAKE) -j$(JOBS) BUILD=build/tsan SAN=tsan tests tool
+	$(MAKE) -j$(JOBS) BUILD=build fuzzers
 	test/run.sh build build/asan build/tsan
 
 # Only the plain build (quick iteration).
