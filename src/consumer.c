@@ -62,29 +62,14 @@ static void ring_after_wake(struct rb_source *s)
 	rb_drain_wake(s->rb);
 }
 
+/* A ring stopped before a record not yet committed, whose producer may be
+ * dead: nobody would wake us for it, so look again in time for recovery
+ * (recover.c decides how soon: recover_ms / 2). */
 static int ring_max_sleep_ms(struct rb_source *s)
 {
-	struct ringbuf *rb = s->rb;
-	uint64_t cons, prod;
-	uint32_t ms;
-
 	if (s->fd < 0)
 		return RB_POLLED_SLEEP_MS;
-	if (rb->kind != RB_KIND_USER || !rb->meta)
-		return -1;
-	ms = rb->meta->recover_ms;
-	if (ms == UINT32_MAX)
-		return -1;
-	/* prepare_wait just said "no data": cons != prod means the consumer
-	 * stands before a record not yet committed, whose producer may be
-	 * dead. Nobody would wake us for it then: look again in time for
-	 * recovery (rb_consume starts the clock at the first look). */
-	cons = rb_load_relaxed(rb->consumer_pos);  /* our own position */
-	prod = rb_load_acquire(rb->producer_pos);  /* [C1] */
-	if (cons == prod)
-		return -1;
-	ms /= 2;
-	return ms == 0 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms;
+	return rb_recover_wait_ms(s->rb);
 }
 
 static void ring_destroy(struct rb_source *s)
