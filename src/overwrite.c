@@ -329,6 +329,9 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
 		prod = rb_load_acquire(rb->producer_pos);
 		if (rb_unlikely(prod - pos > rb->size)) {
+			/* Producers lapped us between the two loads? */
+			if (rb_load_acquire(rp) != pos) /* [O5] */
+				continue;
 			ret = corrupt(rb);
 			break;
 		}
@@ -419,6 +422,8 @@ static long snapshot_walk(struct ringbuf *rb, uint64_t *base, struct snap_rec **
 		int bad;
 
 		if (prod - start > rb->size) {
+			if (rb_load_acquire(base) != start)
+				continue; /* lapped between the two loads */
 			free(recs);
 			return corrupt(rb);
 		}
