@@ -61,7 +61,7 @@ static void cursor_init(struct rb_ft_cursor *c, uint64_t time_stamp, uint64_t co
 	c->base_ts = time_stamp;
 	c->cap = cap;
 	c->missed_flags = (uint32_t)((commit & RB_FT_COMMIT_FLAGS) >> 30);
-	commit &= ~RB_FT_COMMIT_FLAGS;
+	commit &= RB_FT_COMMIT_LEN_MASK;
 	if (commit > cap) {             /* a lie: walk what exists */
 		c->corrupt++;
 		commit = cap;
@@ -99,7 +99,7 @@ int rb_ft_cursor_refresh(struct rb_ft_cursor *c, const uint8_t *sb)
 
 	/* [F1] events below commit are complete once we see commit. */
 	commit = (unsigned long)rb_load_acquire((const long *)(const void *)(sb + 8));
-	commit &= ~RB_FT_COMMIT_FLAGS;
+	commit &= RB_FT_COMMIT_LEN_MASK;
 	if (commit > c->cap)
 		commit = c->cap;
 	memcpy(&ts, sb, sizeof(ts));

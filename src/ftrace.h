@@ -6,9 +6,10 @@
  *
  * Mapping:   [meta page][sub-buffer 0][sub-buffer 1]...  (by sub-buffer ID)
  * Sub-buffer: u64 time_stamp; long commit; u8 data[subbuf_size - header]
- *   commit = bytes of data[] committed, with RB_FT_MISSED_EVENTS (events
- *   were lost before this sub-buffer) and RB_FT_MISSED_STORED (their count,
- *   an unsigned long, is stored at data[commit]) in bits 31 and 30.
+ *   commit = bytes of data[] committed (low 30 bits), with
+ *   RB_FT_MISSED_EVENTS (events were lost before this sub-buffer; bit 31,
+ *   sign-extended on 64-bit) and RB_FT_MISSED_STORED (their count, an
+ *   unsigned long, is stored at data[commit]; bit 30).
  * Event:     u32 header {type_len:5 (low bits), time_delta:27}, u32 array[]
  *   type_len 1..28: data, payload type_len*4 bytes at array[0]
  *   type_len 0:     data, array[0] = bytes after the header; payload at array[1]
@@ -59,6 +60,9 @@ struct rb_ft_meta {
 #define RB_FT_MISSED_EVENTS    (1ull << 31)
 #define RB_FT_MISSED_STORED    (1ull << 30)
 #define RB_FT_COMMIT_FLAGS     (RB_FT_MISSED_EVENTS | RB_FT_MISSED_STORED)
+/* The kernel adds the flags as ints to a long: 1 << 31 arrives sign-extended
+ * (0xffffffff80000000). The length is the low 30 bits, nothing else. */
+#define RB_FT_COMMIT_LEN_MASK  ((1ull << 30) - 1)
 /* An absolute time stamp carries 59 bits; the top 5 come from the clock. */
 #define RB_FT_ABS_BITS         59u
 

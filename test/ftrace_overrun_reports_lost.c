@@ -69,14 +69,17 @@ int main(void)
 	CHECK(ringbuf_consumer_consume(c) >= 0);
 	CHECK(ringbuf_consumer_ftrace_stats(c, cpu, &st) == 1);
 	printf("wrote %ld, read %ld (last %ld), lost_events %llu, missed sub-buffers %llu, "
-	       "overrun %llu, entries %llu\n", n, g.count, g.last,
+	       "overrun %llu, entries %llu, corrupt %llu\n", n, g.count, g.last,
 	       (unsigned long long)st.lost_events, (unsigned long long)st.missed_subbufs,
-	       (unsigned long long)st.overrun, (unsigned long long)st.entries);
+	       (unsigned long long)st.overrun, (unsigned long long)st.entries,
+	       (unsigned long long)st.corrupt_events);
 	CHECK(g.count > 0 && g.count < n);
 	CHECK_EQ(g.last, n - 1);                   /* the newest survive */
 	CHECK(st.missed_subbufs >= 1);
 	CHECK(st.lost_events >= 1);
 	CHECK_EQ((long)st.lost_events + g.count, n);
+	/* The flagged sub-buffer's commit (flags sign-extended) is no garbage. */
+	CHECK_EQ(st.corrupt_events, 0);
 	close(fd);
 	ringbuf_consumer_free(c);
 	return 0;

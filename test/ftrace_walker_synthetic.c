@@ -107,7 +107,8 @@ int main(void)
 	/* Missed events with the count stored after the data. */
 	begin(&s, 1);
 	ev(&s, 1, 1); put32(&s, 0);
-	finish(&s, (unsigned long)(RB_FT_MISSED_EVENTS | RB_FT_MISSED_STORED));
+	/* As the kernel does it: int flags added to a long, sign-extended. */
+	finish(&s, (unsigned long)(long)(int)(3u << 30));
 	{
 		unsigned long lost = 1234;
 
@@ -116,6 +117,8 @@ int main(void)
 	CHECK_EQ(rb_ft_walk(s.b, sizeof(s.b), NULL, NULL, &c), 1);
 	CHECK_EQ(c.missed_flags, 3);
 	CHECK_EQ(c.missed, 1234);
+	CHECK_EQ(c.end, 8);
+	CHECK_EQ(c.corrupt, 0);
 
 	/* Lies: a commit past the capacity is clamped and counted; an event
 	 * longer than what is committed ends the walk as corrupt. */
