@@ -500,10 +500,11 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 			mp = mmap(NULL, page, PROT_READ, MAP_SHARED, rb->fd, 0);
 			if (mp == MAP_FAILED)
 				goto fail_errno;
-			memcpy(&copy, mp, sizeof(copy));
-			/* [S4] acquire fence: pairs with rb_init_meta's release
-			 * of the magic; a copy with the magic has the rest. */
-			rb_fence_acquire();
+			/* [S4] acquire: pairs with rb_init_meta's release of the
+			 * magic; a copy taken after seeing it has the rest. */
+			copy.magic = rb_load_acquire((uint64_t *)mp);
+			memcpy((uint8_t *)&copy + sizeof(copy.magic),
+			       (uint8_t *)mp + sizeof(copy.magic), sizeof(copy) - sizeof(copy.magic));
 			munmap(mp, page);
 			ds = check_meta(&copy, (uint64_t)st.st_size, page);
 			if (ds >= 0 || copy.magic)
