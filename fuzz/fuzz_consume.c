@@ -111,7 +111,7 @@ static void fuzz_file(const uint8_t *d, size_t n, int flags)
 		}
 		close(fd);
 	}
-	unlink(path);
+	ringbuf_unlink(path); /* the file and the FIFO a consumer open made */
 	free(buf);
 }
 

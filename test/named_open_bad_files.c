@@ -110,7 +110,7 @@ int main(void)
 	mutate(0, good, 8, good_len + page);
 	expect_fail("file too long", EBADMSG);
 
-	unlink(copy);
+	ringbuf_unlink(copy); /* the copy and its FIFO */
 	CHECK(mkdir(copy, 0700) == 0);
 	CHECK(ringbuf_open(copy, RINGBUF_CONSUMER) == NULL);
 	CHECK(errno == EISDIR || errno == EBADMSG);
