@@ -26,8 +26,9 @@ gone() { # pid: its instance must not be left behind
 "$R" trace --event nosuchsys:nosuchevent >/dev/null 2>"$err"; [ $? = 2 ] || fail "unknown event: want exit 2"
 "$R" trace --help >"$out" 2>"$err"; [ $? = 0 ] || fail "--help: want exit 0"
 
-# Markers and scheduler events, stopped by SIGINT.
-"$R" trace -e ftrace:print -e sched:sched_switch --interval 0 >"$out" 2>"$err" &
+# Markers only (a busy machine's scheduler events could overrun the buffer
+# of a slow sanitizer build), stopped by SIGINT.
+"$R" trace -e ftrace:print --interval 0 >"$out" 2>"$err" &
 pid=$!
 for _ in $(seq 100); do [ -d "$T/instances/ringbuf-$pid" ] && break; sleep 0.05; done
 [ -w "$T/instances/ringbuf-$pid/trace_marker" ] || { kill $pid; wait $pid
@@ -40,12 +41,14 @@ kill -INT $pid; wait $pid; rc=$?
 gone $pid
 for i in $(seq 1 20); do grep -q "print: .*buf=e2e-marker-$i\$" "$out" || fail "marker $i missing"; done
 [ "$(grep -c 'e2e-marker-' "$out")" = 20 ] || fail "markers not exactly once"
-grep -q 'sched_switch: prev_comm=.* next_pid=' "$out" || fail "no decoded sched_switch"
 
-# --count stops by itself; --duration too.
-timeout 20 "$R" trace --count 5 --interval 0 >"$out" 2>"$err" & pid=$!; wait $pid; rc=$?
+# Scheduler events decoded by their format file; --count stops by itself.
+timeout 20 "$R" trace -e sched:sched_switch --count 5 --interval 0 >"$out" 2>"$err" & pid=$!
+wait $pid; rc=$?
 [ $rc = 0 ] || fail "--count: exit $rc"; gone $pid
 [ "$(wc -l < "$out")" = 5 ] || fail "--count 5 printed $(wc -l < "$out") lines"
+[ "$(grep -c 'sched_switch: prev_comm=.* prev_pid=[0-9]* .* next_pid=[0-9]* ' "$out")" = 5 ] ||
+	fail "sched_switch not decoded"
 timeout 20 "$R" trace --duration 0.5 >"$out" 2>"$err" & pid=$!; wait $pid; rc=$?
 [ $rc = 0 ] || fail "--duration: exit $rc"; gone $pid
 
