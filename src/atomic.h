@@ -23,7 +23,15 @@
 	__atomic_compare_exchange_n((p), (expp), (v), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 #define rb_cas_relaxed(p, expp, v) \
 	__atomic_compare_exchange_n((p), (expp), (v), false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
+#if defined(__SANITIZE_THREAD__)
+/* gcc refuses fences under ThreadSanitizer, which does not model them. A
+ * seq_cst read-modify-write is a full barrier too (lock xadd on x86) and
+ * TSan does understand it. */
+extern int rb_tsan_fence_word;
+#define rb_fence_full()         ((void)__atomic_fetch_add(&rb_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#else
 #define rb_fence_full()         __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 #define rb_fence_acquire()      __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define rb_fence_release()      __atomic_thread_fence(__ATOMIC_RELEASE)
 

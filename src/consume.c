@@ -25,6 +25,18 @@ static uint64_t publish_batch(const struct ringbuf *rb)
 	return rb->size / 4 < 16384 ? rb->size / 4 : 16384;
 }
 
+/* Hand [from, to) back to producers: zero it (user rings: free space is all
+ * zero, docs/DESIGN.md §5), then publish the new consumer_pos. One memset per
+ * batch, through the double mapping: [from, to) is within one lap. */
+static void release_space(struct ringbuf *rb, uint64_t from, uint64_t to, int zero)
+{
+	if (zero)
+		memset(rb->data + (from & rb->mask), 0, to - from);
+	/* [C3] release: the zeroing happens before a producer's claim of
+	 * this space [P1]. */
+	rb_store_release(rb->consumer_pos, to);
+}
+
 static uint64_t *stat_slot(struct ringbuf *rb, size_t off)
 {
 	struct ringbuf_meta *m = rb->meta;
@@ -119,10 +131,22 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 	cons = published = rb_load_relaxed(rb->consumer_pos);
 	if (rb_unlikely(cons & 7))
 		return corrupt(rb);
+	/* An idle consumer polls the header word at its position, not
+	 * producer_pos: by I2 that word stays zero until a producer writes it,
+	 * and it sits on a data cache line the producer writes anyway, while
+	 * producer_pos is CASed by every reservation — polling it would pull
+	 * its line away from the producer on every record. Every 64th idle
+	 * look still reads producer_pos, so a record whose producer died
+	 * before writing its header is found stuck (and recovered). Kernel
+	 * rings are not zeroed: no shortcut there. [C2] */
+	if (zero && rb_load_acquire(rb_hdr_at(rb, cons)) == 0 && (++rb->idle_peeks & 63))
+		goto out;
 	for (;;) {
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
 		prod = rb_load_acquire(rb->producer_pos);
-		if (rb_unlikely(prod - cons > rb->size)) {
+		/* Producers never claim past published + size: anything else
+		 * is garbage (and would make release_space overrun). */
+		if (rb_unlikely(prod - published > rb->size || prod - cons > rb->size)) {
 			ret = corrupt(rb);
 			goto out;
 		}
@@ -156,15 +180,11 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 			} else {
 				discarded++;
 			}
-			/* Free space is all zero: that is what makes a stale
-			 * header impossible (docs/DESIGN.md, "stale headers"). */
-			if (zero)
-				memset(hdr, 0, fp);
+			/* The record stays intact until release_space zeroes
+			 * it, after the callback. */
 			cons += fp;
 			if (cons - published >= batch) {
-				/* [C3] release: the zeroing above happens before
-				 * a producer's claim of this space [P1]. */
-				rb_store_release(rb->consumer_pos, cons);
+				release_space(rb, published, cons, zero);
 				published = cons;
 			}
 			if (ret < 0)
@@ -173,7 +193,7 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 	}
 out:
 	if (cons != published)
-		rb_store_release(rb->consumer_pos, cons); /* [C3] */
+		release_space(rb, published, cons, zero);
 	RB_STAT(rb, delivered_records, cnt);
 	RB_STAT(rb, delivered_bytes, bytes);
 	RB_STAT(rb, discarded_records, discarded);

@@ -54,6 +54,7 @@ struct ringbuf {
 	/* Consumer-private state. */
 	uint64_t stuck_pos;        /* position the consumer last stopped at */
 	uint64_t stuck_since_ns;   /* when it first stopped there */
+	uint32_t idle_peeks;       /* consume calls that found the ring idle */
 	struct ringbuf_stats local_stats; /* stats of rings without a meta page */
 	void *copy_buf;            /* overwrite mode: private record copy */
 	size_t copy_cap;

@@ -71,6 +71,10 @@ RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time)
 	return !(p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
 }
 
+#if defined(__SANITIZE_THREAD__)
+RB_HIDDEN int rb_tsan_fence_word; /* see rb_fence_full() */
+#endif
+
 RB_HIDDEN int rb_testpoints_armed;
 static const char *testpoint_spec;
 
