@@ -39,6 +39,7 @@
 /* Offsets inside the consumer page. */
 #define RINGBUF_CONS_POS_OFF     0
 #define RINGBUF_CONS_WAITING_OFF 8   /* u32: consumer armed a wakeup (ours) */
+#define RINGBUF_CONS_READ_POS_OFF 64 /* u64: overwrite mode: next record to read */
 
 /* Offsets inside the producer page (kernel layout). */
 #define RINGBUF_PROD_POS_OFF     0

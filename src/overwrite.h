@@ -7,17 +7,11 @@
 
 #include "internal.h"
 
-/* Offset of read_pos inside the consumer page (its own cache line, away from
- * consumer_pos, which committers read). TODO(lead): move to
- * ringbuf_format.h next to RINGBUF_CONS_WAITING_OFF when merging.
- *
- * read_pos (overwrite mode only): the next record the consumer will read.
+/* read_pos (RINGBUF_CONS_READ_POS_OFF in ringbuf_format.h; overwrite mode only): the next record the consumer will read.
  * The consumer takes a record by CASing it from the record's start to its
  * end [O6]; reclaim pushes it past records it overwrites [O4]. Whoever wins
  * the CAS owns the record's fate: delivered, or counted as overwritten.
  * Always read_pos >= overwrite_pos. */
-#define RINGBUF_CONS_READ_POS_OFF 64
-
 static inline uint64_t *rb_read_pos(const struct ringbuf *rb)
 {
 	return (uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_READ_POS_OFF);
