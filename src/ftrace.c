@@ -344,10 +344,12 @@ struct ft_source {
 	struct ft_cpu cpus[];
 };
 
+/* Only the consuming thread writes the statistics: a relaxed load and store
+ * (no locked read-modify-write per event) keep them whole for readers. */
 static void stat_add(uint64_t *p, uint64_t v)
 {
 	if (v)
-		rb_add_relaxed(p, v);
+		rb_store_relaxed(p, rb_load_relaxed(p) + v);
 }
 
 static void stat_set(uint64_t *p, uint64_t v)
