@@ -105,6 +105,16 @@ static inline void relax(void)
 #endif
 }
 
+/* What a busy consumer does when a consume call found nothing: spin a
+ * little before looking again (every busy loop, ours and the anchors'). */
+static int idle_spins = 1;
+
+static void idle(void)
+{
+	for (int i = 0; i < idle_spins; i++)
+		relax();
+}
+
 /* ---- records and their checks ---- */
 
 static uint8_t body[65536];   /* what producers copy into record bodies */
@@ -365,7 +375,7 @@ static void user_consume_busy(struct run *r)
 		if (done && n == 0)
 			break;
 		if (n == 0)
-			relax(); /* every busy loop here, ours and the anchors' */
+			idle(); /* every busy loop here, ours and the anchors' */
 	}
 }
 
@@ -1033,7 +1043,7 @@ static void kernel_consume_ours(struct run *r)
 			break;
 		}
 		if (n == 0 && !poll)
-			relax();
+			idle();
 	}
 	ringbuf_consumer_free(c);
 	ringbuf_free(rb);
@@ -1066,7 +1076,7 @@ static void kernel_consume_libbpf(struct run *r)
 			break;
 		}
 		if (n == 0 && !poll)
-			relax();
+			idle();
 	}
 	ring_buffer__free(lrb);
 }
@@ -1468,6 +1478,9 @@ static const char bench_help[] =
 "  -f, --filter TEXT    only rows whose name contains TEXT\n"
 "  -j, --json           JSON output\n"
 "  -c, --csv            CSV output\n"
+"      --idle-spins N   busy consumers (all of them) execute N pause\n"
+"                       instructions after a consume that found nothing\n"
+"                       (default 1)\n"
 "  -h, --help           show this help\n";
 
 int bench_main(int argc, char **argv)
@@ -1481,6 +1494,7 @@ int bench_main(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "idle-spins", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1530,6 +1544,11 @@ int bench_main(int argc, char **argv)
 				return cli_usage(argv[0], "invalid producers '%s' (1 or 2)", optarg);
 			break;
 		case 'f': c.filter = optarg; break;
+		case 'I':
+			idle_spins = (int)strtol(optarg, &end, 10);
+			if (*end || idle_spins < 0 || idle_spins > 100000)
+				return cli_usage(argv[0], "invalid idle spins '%s'", optarg);
+			break;
 		case 'j': c.json = 1; break;
 		case 'c': c.csv = 1; break;
 		case 'h': fputs(bench_help, stdout); return CLI_EXIT_OK;
