@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,33 @@ static void idle(void)
 {
 	for (int i = 0; i < idle_spins; i++)
 		relax();
+}
+
+/* Machine-wide busy CPU time (ns, from /proc/stat) and our own: what other
+ * processes took during the run tells whether the figures can be trusted. */
+static double machine_busy_s(void)
+{
+	unsigned long long v[10] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	double busy = 0;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) == 8)
+		busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return busy;
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* ---- records and their checks ---- */
@@ -1259,6 +1287,7 @@ struct cfg {
 
 static struct result results[NROWS][MAX_SIZES][MAX_ROUNDS];
 static int any_failed;
+static double others_pct = -1;   /* CPU time other processes took, % of all CPUs */
 
 static int row_selected(const struct cfg *c, size_t i)
 {
@@ -1419,9 +1448,12 @@ static void print_report(const struct cfg *c)
 			       sm.lat[2]);
 	}
 	if (c->json)
-		printf("]}\n");
+		printf("],\"others_cpu_pct\":%.1f}\n", others_pct);
 	else if (!c->csv)
-		printf("\nvs kernel: our rate / the kernel BPF ring buffer's in the same run "
+		printf("\nother processes used %.0f%% of the CPUs during the run%s\n", others_pct,
+		       others_pct > 10 ? " (the machine was not quiet: figures are low and noisy)" : "");
+	if (!c->json && !c->csv)
+		printf("vs kernel: our rate / the kernel BPF ring buffer's in the same run "
 		       "(busy rows: kernel NO_WAKEUP busy consume; poll rows: kernel ring_buffer__poll).\n");
 }
 
@@ -1585,6 +1617,8 @@ int bench_main(int argc, char **argv)
 	if (per_run < 0.02)
 		per_run = 0.02;
 
+	double busy0 = machine_busy_s(), self0 = self_cpu_s(), wall0 = (double)now_ns() / 1e9;
+
 	/* Interleave: in each round, for each size, ours and anchors alternate. */
 	for (int round = 0; round < c.rounds; round++) {
 		for (int s = 0; s < c.nsizes; s++) {
@@ -1610,6 +1644,12 @@ int bench_main(int argc, char **argv)
 				one(&c, i, 0, round, per_run, &done, total);
 	}
 	cli_progress_done();
+	if (busy0 >= 0) {
+		double wall = (double)now_ns() / 1e9 - wall0;
+		double others = (machine_busy_s() - busy0) - (self_cpu_s() - self0);
+
+		others_pct = 100.0 * (others > 0 ? others : 0) / (wall * (double)sysconf(_SC_NPROCESSORS_ONLN));
+	}
 	print_report(&c);
 	if (cli_flush(stdout))
 		return cli_output_failed(argv[0]);
