@@ -135,15 +135,18 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 	 * producer_pos: by I2 that word stays zero until a producer writes it,
 	 * and it sits on a data cache line the producer writes anyway, while
 	 * producer_pos is CASed by every reservation — polling it would pull
-	 * its line away from the producer on every record. Every 64th idle
-	 * look still reads producer_pos, so a record whose producer died
-	 * before writing its header is found stuck (and recovered). Kernel
-	 * rings are not zeroed: no shortcut there. [C2] */
-	if (zero && rb_load_acquire(rb_hdr_at(rb, cons)) == 0 && (++rb->idle_peeks & 63))
+	 * its line away from the producer on every record. Only while the
+	 * ring was empty here when producer_pos was last read: a zero header
+	 * *before* producer_pos is a claim whose producer may be dead, and
+	 * must go to the stuck check every time. Every 64th idle look still
+	 * reads producer_pos, so such a claim made after that read is found
+	 * too. Kernel rings are not zeroed: no shortcut there. [C2] */
+	if (zero && rb->last_prod == cons && rb_load_acquire(rb_hdr_at(rb, cons)) == 0 &&
+	    (++rb->idle_peeks & 63))
 		goto out;
 	for (;;) {
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
-		prod = rb_load_acquire(rb->producer_pos);
+		prod = rb->last_prod = rb_load_acquire(rb->producer_pos);
 		/* Producers never claim past published + size: anything else
 		 * is garbage (and would make release_space overrun). */
 		if (rb_unlikely(prod - published > rb->size || prod - cons > rb->size)) {
@@ -213,7 +216,7 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 		 * records below it are read or overwritten, and are not
 		 * zeroed in this mode. Read before producer_pos. */
 		cons = rb_load_acquire(rb_read_pos(rb));
-	prod = rb_load_acquire(rb->producer_pos); /* [C1] */
+	prod = rb->last_prod = rb_load_acquire(rb->producer_pos); /* [C1] */
 	if (cons == prod)
 		return 0;
 	if (prod - cons > rb->size)

@@ -55,6 +55,7 @@ struct ringbuf {
 	uint64_t stuck_pos;        /* position the consumer last stopped at */
 	uint64_t stuck_since_ns;   /* when it first stopped there */
 	uint32_t idle_peeks;       /* consume calls that found the ring idle */
+	uint64_t last_prod;        /* producer_pos when the consumer last read it */
 	struct ringbuf_stats local_stats; /* stats of rings without a meta page */
 	void *copy_buf;            /* overwrite mode: private record copy */
 	size_t copy_cap;
