@@ -368,7 +368,8 @@ int ringbuf_output(struct ringbuf *rb, const void *data, size_t size, uint64_t f
 	p = ringbuf_reserve(rb, size, 0);
 	if (!p)
 		return -errno;
-	memcpy(p, data, size);
+	if (size)
+		memcpy(p, data, size);
 	ringbuf_submit(rb, p, flags);
 	return 0;
 }
