@@ -129,7 +129,8 @@ install: lib tool
 	ln -sf libringbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libringbuf.so.$(SOVERSION)
 	ln -sf libringbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libringbuf.so
 	install -m 644 include/ringbuf.h include/ringbuf_format.h $(DESTDIR)$(INCDIR)/
-	install -m 644 $(BUILD)/libringbuf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \
+		libringbuf.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libringbuf.pc
 	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
 	for m in man/*.3; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
