@@ -17,8 +17,8 @@ grep -qi "sequence error" "$tmp/out" "$tmp/err" && { echo "FAIL: sequence error"
 
 # Every mode bench --help-less listing knows must have printed a row.
 modes=("ringbuf busy" "ringbuf nowakeup busy" "ringbuf output busy" "ringbuf 2-producer busy"
-       "ringbuf overwrite busy" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back"
-       "kernel nowakeup busy [libbpf]" "kernel nowakeup busy [ringbuf]" "kernel adaptive busy [libbpf]"
+       "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back"
+       "kernel nowakeup busy [libbpf]" "kernel nowakeup busy +backoff [libbpf]" "kernel nowakeup busy [ringbuf]" "kernel adaptive busy [libbpf]"
        "kernel poll [libbpf]" "kernel poll [ringbuf manager]" "kernel sampled poll [libbpf]"
        "kernel back-to-back" "perf buffer" "mutex+condvar queue" "pipe"
        "latency ringbuf poll" "latency mutex+condvar" "latency pipe")
