@@ -155,6 +155,12 @@ RINGBUF_API int  ringbuf_consumer_poll(struct ringbuf_consumer *c, int timeout_m
 RINGBUF_API int  ringbuf_consumer_consume(struct ringbuf_consumer *c);
 RINGBUF_API int  ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n);
 RINGBUF_API int  ringbuf_consumer_epoll_fd(const struct ringbuf_consumer *c);
+/* For callers who sleep on ringbuf_consumer_epoll_fd() themselves (instead
+ * of ringbuf_consumer_poll): arm every source's wakeup first. Returns 1 when
+ * some source already has data (consume instead of sleeping), 0 when it is
+ * safe to sleep, or a negative errno. Without it, user rings never wake an
+ * epoll_wait: producers wake only a consumer that said it is going to sleep. */
+RINGBUF_API int  ringbuf_consumer_wait_prepare(struct ringbuf_consumer *c);
 RINGBUF_API void ringbuf_consumer_free(struct ringbuf_consumer *c);
 /* Per-source access, like libbpf's ring_buffer__ring(): the idx-th source
  * added (0-based), or NULL with errno ENOENT. A kernel BPF source is a

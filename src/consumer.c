@@ -320,6 +320,31 @@ int ringbuf_consumer_epoll_fd(const struct ringbuf_consumer *c)
 	return c ? c->epfd : -EINVAL;
 }
 
+int ringbuf_consumer_wait_prepare(struct ringbuf_consumer *c)
+{
+	int ready = 0;
+
+	if (!c)
+		return -EINVAL;
+	/* The arming poll() does before it sleeps, for callers who sleep on
+	 * the epoll fd themselves: every source must be armed, even when an
+	 * earlier one already has data. Drain each wake fd first, or a level-
+	 * triggered epoll keeps returning for wakeups already acted on; a
+	 * wakeup drained here belongs to a commit the arming's re-check sees. */
+	for (unsigned int i = 0; i < c->cnt; i++) {
+		struct rb_source *s = c->src[i];
+		int ret;
+
+		if (s->ops->after_wake)
+			s->ops->after_wake(s);
+		ret = s->ops->prepare_wait(s);
+		if (ret < 0)
+			return ret;
+		ready |= ret > 0;
+	}
+	return ready;
+}
+
 struct ringbuf *ringbuf_consumer_ring(const struct ringbuf_consumer *c, unsigned int idx)
 {
 	if (!c || idx >= c->cnt || !c->src[idx]->rb) {
