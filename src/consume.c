@@ -84,6 +84,20 @@ int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
 	return 0;
 }
 
+/* The end of every consume loop: count what it did, return what the API
+ * says (a callback's error as is, else the number delivered, at most
+ * INT_MAX). */
+RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
+				uint64_t discarded, int ret)
+{
+	RB_STAT(rb, delivered_records, cnt);
+	RB_STAT(rb, delivered_bytes, bytes);
+	RB_STAT(rb, discarded_records, discarded);
+	if (ret < 0)
+		return ret;
+	return cnt > INT_MAX ? INT_MAX : (int)cnt;
+}
+
 static int corrupt(struct ringbuf *rb)
 {
 	RB_STAT(rb, corrupt_events, 1);
@@ -197,12 +211,7 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 out:
 	if (cons != published)
 		release_space(rb, published, cons, zero);
-	RB_STAT(rb, delivered_records, cnt);
-	RB_STAT(rb, delivered_bytes, bytes);
-	RB_STAT(rb, discarded_records, discarded);
-	if (ret < 0)
-		return ret;
-	return cnt > INT_MAX ? INT_MAX : (int)cnt;
+	return rb_consume_result(rb, cnt, bytes, discarded, ret);
 }
 
 /* Is there a committed (or discarded) record at the consumer position? */

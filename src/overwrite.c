@@ -391,12 +391,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 	pos = rb_load_acquire(rp);
 	if (pos != rb_load_relaxed(rb->consumer_pos))
 		rb_store_release(rb->consumer_pos, pos); /* [C3] */
-	RB_STAT(rb, delivered_records, cnt);
-	RB_STAT(rb, delivered_bytes, bytes);
-	RB_STAT(rb, discarded_records, discarded);
-	if (ret < 0)
-		return ret;
-	return cnt > INT_MAX ? INT_MAX : (int)cnt;
+	return rb_consume_result(rb, cnt, bytes, discarded, ret);
 }
 
 /* ---- snapshot ---- */
