@@ -29,18 +29,9 @@ struct seen {
 
 static void *writer(void *arg)
 {
-	int id = (int)(long)arg, fd;
-	char buf[64];
+	int id = (int)(long)arg;
 
-	CHECK(ft_test_pin(id % ncpu) == 0);
-	fd = ft_test_marker_fd(&T);
-	CHECK(fd >= 0);
-	for (long i = 0; i < per_thread; i++) {
-		int n = snprintf(buf, sizeof(buf), "rbt %d %ld", id, i);
-
-		CHECK(write(fd, buf, (size_t)n) == n);
-	}
-	close(fd);
+	ft_test_write_markers(&T, id % ncpu, "rbt", id, per_thread);
 	return NULL;
 }
 
@@ -76,11 +67,7 @@ int main(void)
 	uint64_t deadline;
 	int r;
 
-	ft_test_start(&T, "once", 512);
-	o.instance = T.name;
-	o.tracefs = T.tracefs;
-	print_id = ft_test_print_id(&T);
-	CHECK(print_id != 0);
+	print_id = ft_test_setup(&T, "once", 512, &o);
 	ncpu = ft_test_ncpus();
 	if (ncpu > 4)
 		ncpu = 4;
@@ -88,11 +75,7 @@ int main(void)
 	per_thread = test_scaled(2000);
 	memset(&s, 0, sizeof(s));
 
-	c = ringbuf_consumer_new();
-	CHECK(c);
-	r = ringbuf_consumer_add_ftrace(c, &o, on_event, &s);
-	if (r == -ENODEV || r == -EOPNOTSUPP)
-		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	c = ft_test_consumer(&o, on_event, &s, &r);
 	CHECK(r >= ncpu);
 
 	for (int i = 0; i < nthreads; i++)

@@ -29,18 +29,9 @@ struct got {
 
 static void *writer(void *arg)
 {
-	int id = (int)(long)arg, fd;
-	char buf[64];
+	int id = (int)(long)arg;
 
-	CHECK(ft_test_pin(id % ncpu) == 0);
-	fd = ft_test_marker_fd(&T);
-	CHECK(fd >= 0);
-	for (long i = 0; i < per_thread; i++) {
-		int n = snprintf(buf, sizeof(buf), "mrg %d %ld", id, i);
-
-		CHECK(write(fd, buf, (size_t)n) == n);
-	}
-	close(fd);
+	ft_test_write_markers(&T, id % ncpu, "mrg", id, per_thread);
 	return NULL;
 }
 
@@ -75,11 +66,7 @@ int main(void)
 	struct got g;
 	int r;
 
-	ft_test_start(&T, "merge", 1024);
-	o.instance = T.name;
-	o.tracefs = T.tracefs;
-	print_id = ft_test_print_id(&T);
-	CHECK(print_id != 0);
+	print_id = ft_test_setup(&T, "merge", 1024, &o);
 	ncpu = ft_test_ncpus();
 	if (ncpu < 2)
 		SKIP("merging needs two CPUs");
@@ -88,11 +75,7 @@ int main(void)
 	nthreads = 2 * ncpu;
 	per_thread = test_scaled(1000);
 	memset(&g, 0, sizeof(g));
-	c = ringbuf_consumer_new();
-	CHECK(c);
-	r = ringbuf_consumer_add_ftrace(c, &o, on_event, &g);
-	if (r == -ENODEV || r == -EOPNOTSUPP)
-		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	c = ft_test_consumer(&o, on_event, &g, &r);
 	CHECK(r >= ncpu);
 
 	for (int i = 0; i < nthreads; i++)

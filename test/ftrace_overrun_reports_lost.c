@@ -43,21 +43,9 @@ int main(void)
 	long n = 20000;
 	int fd, cpu = 0, r;
 
-	ft_test_start(&T, "lost", 16);
-	o.instance = T.name;
-	o.tracefs = T.tracefs;
-	o.cpus = &cpu;
-	o.ncpus = 1;
-	print_id = ft_test_print_id(&T);
-	CHECK(print_id != 0);
-	CHECK(ft_test_pin(cpu) == 0);
-	fd = ft_test_marker_fd(&T);
-	CHECK(fd >= 0);
-	c = ringbuf_consumer_new();
-	CHECK(c);
-	r = ringbuf_consumer_add_ftrace(c, &o, on_event, &g);
-	if (r == -ENODEV || r == -EOPNOTSUPP)
-		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	print_id = ft_test_setup(&T, "lost", 16, &o);
+	fd = ft_test_one_cpu(&T, &o, &cpu);
+	c = ft_test_consumer(&o, on_event, &g, &r);
 	CHECK_EQ(r, 1);
 
 	for (long i = 0; i < n; i++) {

@@ -40,18 +40,10 @@ int main(void)
 	struct ringbuf_consumer *c;
 	int got = 0, r;
 
-	ft_test_start(&T, "wake", 64);
-	o.instance = T.name;
-	o.tracefs = T.tracefs;
-	print_id = ft_test_print_id(&T);
-	CHECK(print_id != 0);
+	print_id = ft_test_setup(&T, "wake", 64, &o);
 	marker_fd = ft_test_marker_fd(&T);
 	CHECK(marker_fd >= 0);
-	c = ringbuf_consumer_new();
-	CHECK(c);
-	r = ringbuf_consumer_add_ftrace(c, &o, on_event, &got);
-	if (r == -ENODEV || r == -EOPNOTSUPP)
-		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	c = ft_test_consumer(&o, on_event, &got, &r);
 	CHECK(r >= 1);
 
 	/* Nothing there: the timeout. */

@@ -41,23 +41,10 @@ int main(void)
 	uint64_t t0, t1;
 	int fd, cpu = 0, r;
 
-	ft_test_start(&T, "text", 64);
-	o.instance = T.name;
-	o.tracefs = T.tracefs;
-	o.cpus = &cpu;
-	o.ncpus = 1;
-	print_id = ft_test_print_id(&T);
-	CHECK(print_id != 0);
+	print_id = ft_test_setup(&T, "text", 64, &o);
 	memset(&g, 0, sizeof(g));
-	CHECK(ft_test_pin(cpu) == 0);
-	fd = ft_test_marker_fd(&T);
-	CHECK(fd >= 0);
-
-	c = ringbuf_consumer_new();
-	CHECK(c);
-	r = ringbuf_consumer_add_ftrace(c, &o, on_event, &g);
-	if (r == -ENODEV || r == -EOPNOTSUPP)
-		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	fd = ft_test_one_cpu(&T, &o, &cpu);
+	c = ft_test_consumer(&o, on_event, &g, &r);
 	CHECK_EQ(r, 1);
 
 	t0 = test_now_ns();

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ftrace_util.h"
+#include "testutil.h"
 
 static pid_t child_pid;
 
@@ -191,4 +192,60 @@ void ft_test_start(struct ft_test *t, const char *tag, int buffer_kb)
 		exit(WEXITSTATUS(status));
 	fprintf(stderr, "test body killed by signal %d\n", WTERMSIG(status));
 	exit(1);
+}
+
+uint16_t ft_test_setup(struct ft_test *t, const char *tag, int buffer_kb,
+		       struct ringbuf_ftrace_opts *o)
+{
+	uint16_t print_id;
+
+	ft_test_start(t, tag, buffer_kb);
+	o->instance = t->name;
+	o->tracefs = t->tracefs;
+	print_id = ft_test_print_id(t);
+	CHECK(print_id != 0);
+	return print_id;
+}
+
+int ft_test_one_cpu(const struct ft_test *t, struct ringbuf_ftrace_opts *o, const int *cpu)
+{
+	int fd;
+
+	o->cpus = cpu;
+	o->ncpus = 1;
+	CHECK(ft_test_pin(*cpu) == 0);
+	fd = ft_test_marker_fd(t);
+	CHECK(fd >= 0);
+	return fd;
+}
+
+struct ringbuf_consumer *ft_test_consumer(const struct ringbuf_ftrace_opts *o,
+					  ringbuf_ftrace_fn fn, void *ctx, int *added)
+{
+	struct ringbuf_consumer *c = ringbuf_consumer_new();
+	int r;
+
+	CHECK(c);
+	r = ringbuf_consumer_add_ftrace(c, o, fn, ctx);
+	if (r == -ENODEV || r == -EOPNOTSUPP)
+		SKIP("trace_pipe_raw cannot be mapped here (%d)", r);
+	*added = r;
+	return c;
+}
+
+void ft_test_write_markers(const struct ft_test *t, int cpu, const char *prefix, int id,
+			   long count)
+{
+	char buf[64];
+	int fd;
+
+	CHECK(ft_test_pin(cpu) == 0);
+	fd = ft_test_marker_fd(t);
+	CHECK(fd >= 0);
+	for (long i = 0; i < count; i++) {
+		int n = snprintf(buf, sizeof(buf), "%s %d %ld", prefix, id, i);
+
+		CHECK(write(fd, buf, (size_t)n) == n);
+	}
+	close(fd);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ringbuf.h>
+
 struct ft_test {
 	char tracefs[256];
 	char name[64];            /* instance name: rbtest-<pid>-<tag> */
@@ -36,5 +38,25 @@ int ft_test_ncpus(void);
 const char *ft_test_marker_text(const void *data, uint32_t size, uint16_t print_id);
 /* The id of ftrace:print (events/ftrace/print/id), or 0. */
 uint16_t ft_test_print_id(const struct ft_test *t);
+
+/* The common start of a test body: ft_test_start(), then point o at the
+ * instance (o->instance, o->tracefs) and return the id of ftrace:print,
+ * checked to be known. Returns in the child only, like ft_test_start. */
+uint16_t ft_test_setup(struct ft_test *t, const char *tag, int buffer_kb,
+		       struct ringbuf_ftrace_opts *o);
+/* For a test on one CPU: restrict o to *cpu, pin the calling thread there
+ * and open trace_marker. Returns the marker fd (checked). */
+int ft_test_one_cpu(const struct ft_test *t, struct ringbuf_ftrace_opts *o, const int *cpu);
+/* A new consumer with the ftrace source of o added (fn, ctx). Skips the
+ * test when trace_pipe_raw cannot be mapped here (-ENODEV, -EOPNOTSUPP).
+ * *added gets what ringbuf_consumer_add_ftrace returned, for the caller
+ * to check against the CPUs it expects. */
+struct ringbuf_consumer *ft_test_consumer(const struct ringbuf_ftrace_opts *o,
+					  ringbuf_ftrace_fn fn, void *ctx, int *added);
+/* A writer thread's body: pin to cpu and write count markers
+ * "<prefix> <id> <seq>", seq 0..count-1, through trace_marker, each write
+ * checked to be whole. */
+void ft_test_write_markers(const struct ft_test *t, int cpu, const char *prefix, int id,
+			   long count);
 
 #endif
