@@ -68,7 +68,7 @@ $(BUILD)/libringbuf.pc: libringbuf.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # The test helpers, compiled once per build.
-$(BUILD)/testobj/%.o: test/lib/%.c $(TESTLIB_HDRS) include/ringbuf.h Makefile
+$(BUILD)/testobj/%.o: test/lib/%.c $(TESTLIB_HDRS) $(LIB_HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itest/lib -c $< -o $@
 

@@ -53,16 +53,9 @@ static uint64_t now_ns(void)
 static int inst_write(const char *file, const char *val)
 {
 	char p[800];
-	int fd, r = 0;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return rb_ft_write_file(p, val);
 }
 
 static void pin(int cpu)

@@ -303,6 +303,18 @@ int rb_ft_find_tracefs(const char *given, int do_mount, char *out, size_t outlen
 	return 0;
 }
 
+int rb_ft_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* One CPU's mapping and reader state                                  */
 /* ------------------------------------------------------------------ */

@@ -144,5 +144,10 @@ RB_HIDDEN size_t rb_ft_format_print(const struct rb_ft_format *f, const void *da
 /* Find tracefs: opts path, the usual mount points, /proc/mounts; mount it
  * on /sys/kernel/tracing when mount is set. Writes the path to out. */
 RB_HIDDEN int rb_ft_find_tracefs(const char *given, int mount, char *out, size_t outlen);
+/* Write val to a tracefs control file (buffer_size_kb, tracing_on, an
+ * event's enable, ...) as `echo val > path` does: 0 or -errno. The library
+ * itself does not write tracefs; this is here for the tool, the examples
+ * and the tests, which set up the instances it reads. */
+RB_HIDDEN int rb_ft_write_file(const char *path, const char *val);
 
 #endif /* RB_FTRACE_H */

@@ -128,24 +128,15 @@ static int fmt_add_system(struct fmt_tab *t, const char *sys)
 	return n ? 0 : -ENOENT;
 }
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 static int inst_write(const char *file, const char *val)
 {
 	char path[PATH_MAX + 512];
 
-	snprintf(path, sizeof(path), "%s/%s", inst_dir, file);
-	return write_str(path, val);
+	/* Cannot be too long for the names we write; checked, since GCC
+	 * cannot tell once the write is no longer inlined here. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", inst_dir, file) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return rb_ft_write_file(path, val);
 }
 
 static void remove_instance(void)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../src/ftrace.h"
 #include "ftrace_util.h"
 #include "testutil.h"
 
@@ -40,24 +41,12 @@ static void skip(const char *why)
 	exit(77);
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int ft_test_write(const struct ft_test *t, const char *file, const char *val)
 {
 	char p[700];
 
 	snprintf(p, sizeof(p), "%s/%s", t->dir, file);
-	return write_file(p, val);
+	return rb_ft_write_file(p, val);
 }
 
 int ft_test_marker_fd(const struct ft_test *t)
