@@ -10,13 +10,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int main(void)
 {
 	struct ringbuf *rb = ringbuf_create(NULL, test_page_size(), NULL);
@@ -25,29 +18,29 @@ int main(void)
 	int n = 0, n2 = 0, efd, closed, arr;
 
 	CHECK(rb && rb2 && c);
-	CHECK_EQ(ringbuf_consumer_add(c, rb, count, &n), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, rb, test_count_int, &n), 0);
 
 	/* NULLs. */
-	CHECK_EQ(ringbuf_consumer_add(NULL, rb, count, &n), -EINVAL);
-	CHECK_EQ(ringbuf_consumer_add(c, NULL, count, &n), -EINVAL);
+	CHECK_EQ(ringbuf_consumer_add(NULL, rb, test_count_int, &n), -EINVAL);
+	CHECK_EQ(ringbuf_consumer_add(c, NULL, test_count_int, &n), -EINVAL);
 	CHECK_EQ(ringbuf_consumer_add(c, rb2, NULL, &n), -EINVAL);
-	CHECK_EQ(ringbuf_consumer_add_bpf(NULL, 0, count, &n), -EINVAL);
+	CHECK_EQ(ringbuf_consumer_add_bpf(NULL, 0, test_count_int, &n), -EINVAL);
 	CHECK_EQ(ringbuf_consumer_poll(NULL, 0), -EINVAL);
 	CHECK_EQ(ringbuf_consumer_epoll_fd(NULL), -EINVAL);
 	CHECK_EQ(ringbuf_consumer_ring_cnt(NULL), -EINVAL);
 
 	/* The same ring twice. */
-	CHECK_EQ(ringbuf_consumer_add(c, rb, count, &n2), -EEXIST);
+	CHECK_EQ(ringbuf_consumer_add(c, rb, test_count_int, &n2), -EEXIST);
 
 	/* A closed fd, a negative one, a non-BPF fd. */
 	closed = eventfd(0, 0);
 	CHECK(closed >= 0);
 	close(closed);
-	CHECK_EQ(ringbuf_consumer_add_bpf(c, closed, count, &n), -EBADF);
-	CHECK_EQ(ringbuf_consumer_add_bpf(c, -1, count, &n), -EBADF);
+	CHECK_EQ(ringbuf_consumer_add_bpf(c, closed, test_count_int, &n), -EBADF);
+	CHECK_EQ(ringbuf_consumer_add_bpf(c, -1, test_count_int, &n), -EBADF);
 	efd = eventfd(0, 0);
 	CHECK(efd >= 0);
-	CHECK_EQ(ringbuf_consumer_add_bpf(c, efd, count, &n), -EINVAL);
+	CHECK_EQ(ringbuf_consumer_add_bpf(c, efd, test_count_int, &n), -EINVAL);
 	errno = 0;
 	CHECK(!ringbuf_open_bpf(efd));
 	CHECK_EQ(errno, EINVAL);
@@ -55,7 +48,7 @@ int main(void)
 	/* A BPF map that is not a ring buffer. */
 	arr = bpfprog_array_create();
 	if (arr >= 0) {
-		CHECK_EQ(ringbuf_consumer_add_bpf(c, arr, count, &n), -EINVAL);
+		CHECK_EQ(ringbuf_consumer_add_bpf(c, arr, test_count_int, &n), -EINVAL);
 		close(arr);
 	} else if (bpfprog_refused(arr)) {
 		printf("note: BPF refused, non-ringbuf map case not run: %s\n", bpfprog_error());
@@ -71,7 +64,7 @@ int main(void)
 	CHECK_EQ(ringbuf_consumer_poll(c, 1000), 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(n2, 0);
-	CHECK_EQ(ringbuf_consumer_add(c, rb2, count, &n2), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, rb2, test_count_int, &n2), 0);
 	CHECK_EQ(ringbuf_consumer_ring_cnt(c), 2);
 	CHECK_EQ(ringbuf_output(rb2, "x", 1, 0), 0);
 	CHECK_EQ(ringbuf_consumer_consume(c), 1);

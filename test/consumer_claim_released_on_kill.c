@@ -10,13 +10,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	++*(long *)ctx;
-	return 0;
-}
-
 int main(void)
 {
 	char name[64];
@@ -61,7 +54,7 @@ int main(void)
 	CHECK(waitpid(kid, &status, 0) == kid);
 	CHECK(WIFSIGNALED(status));
 	CHECK_EQ(ringbuf_output(p, "more", 4, 0), 0);
-	CHECK_EQ(ringbuf_consume(rb, count, &n), 2);
+	CHECK_EQ(ringbuf_consume(rb, test_count_long, &n), 2);
 	ringbuf_free(p);
 	ringbuf_free(rb);
 	CHECK_EQ(ringbuf_unlink(name), 0);

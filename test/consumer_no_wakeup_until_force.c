@@ -8,13 +8,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int main(void)
 {
 	struct ringbuf *rb = ringbuf_create(NULL, 4 * test_page_size(), NULL);
@@ -23,7 +16,7 @@ int main(void)
 	int n = 0;
 
 	CHECK(rb && c);
-	CHECK_EQ(ringbuf_consumer_add(c, rb, count, &n), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, rb, test_count_int, &n), 0);
 	for (int round = 0; round < 3; round++) {
 		pollthread_start(&pt, c, -1);
 		CHECK(!pollthread_done(&pt));

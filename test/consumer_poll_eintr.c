@@ -16,13 +16,6 @@ static void on_usr1(int sig)
 	got = 1;
 }
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int main(void)
 {
 	struct ringbuf *rb = ringbuf_create(NULL, test_page_size(), NULL);
@@ -37,7 +30,7 @@ int main(void)
 	sa.sa_flags = 0;            /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
-	CHECK_EQ(ringbuf_consumer_add(c, rb, count, &n), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, rb, test_count_int, &n), 0);
 
 	for (int i = 0; i < 3; i++) {
 		got = 0;

@@ -7,13 +7,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int main(void)
 {
 	struct ringbuf *a = ringbuf_create(NULL, test_page_size(), NULL);
@@ -22,8 +15,8 @@ int main(void)
 	int na = 0, nb = 0, proven = 0;
 
 	CHECK(a && b && c);
-	CHECK_EQ(ringbuf_consumer_add(c, b, count, &nb), 0);
-	CHECK_EQ(ringbuf_consumer_add(c, a, count, &na), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, b, test_count_int, &nb), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, a, test_count_int, &na), 0);
 	for (int round = 0; round < 10 && proven < 3; round++) {
 		struct pollthread pt;
 		int ret;

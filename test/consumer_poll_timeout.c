@@ -4,13 +4,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int main(void)
 {
 	struct ringbuf *a = ringbuf_create(NULL, test_page_size(), NULL);
@@ -25,8 +18,8 @@ int main(void)
 	CHECK_EQ(ringbuf_consumer_poll(c, 30), 0);
 	CHECK(test_now_ns() - t0 >= 25000000ULL);
 
-	CHECK_EQ(ringbuf_consumer_add(c, a, count, &n), 0);
-	CHECK_EQ(ringbuf_consumer_add(c, b, count, &n), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, a, test_count_int, &n), 0);
+	CHECK_EQ(ringbuf_consumer_add(c, b, test_count_int, &n), 0);
 	t0 = test_now_ns();
 	CHECK_EQ(ringbuf_consumer_poll(c, 0), 0);
 	CHECK_EQ(ringbuf_consumer_poll(c, 80), 0);

@@ -8,13 +8,6 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
-static int count(void *ctx, void *data, size_t size)
-{
-	(void)data; (void)size;
-	++*(long *)ctx;
-	return 0;
-}
-
 /* In a child running as nobody: open `name` as a producer, write one
  * record. Exit 0 on success, 10 + errno on failure. */
 static int as_nobody(const char *name)
@@ -64,7 +57,7 @@ int main(void)
 		alarm(10);
 		n = 0;
 		while (n < 1)
-			CHECK(ringbuf_poll(rb, count, &n, -1) >= 0);
+			CHECK(ringbuf_poll(rb, test_count_long, &n, -1) >= 0);
 		ringbuf_free(rb);
 		CHECK_EQ(ringbuf_unlink(names[i]), 0);
 	}

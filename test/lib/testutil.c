@@ -72,3 +72,17 @@ uint64_t test_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
+
+int test_count_int(void *ctx, void *data, size_t size)
+{
+	(void)data; (void)size;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+int test_count_long(void *ctx, void *data, size_t size)
+{
+	(void)data; (void)size;
+	++*(long *)ctx;
+	return 0;
+}

@@ -38,6 +38,10 @@ void test_rec_fill(void *buf, size_t len, uint32_t producer, uint64_t seq);
 /* 0 when buf is a whole, uncorrupted record of length len. */
 int test_rec_verify(const void *buf, size_t len);
 uint64_t test_rand(uint64_t *state);
+/* Sample callbacks that count the records they are given, whatever they
+ * hold: ctx points to an int, or to a long. Return 0 (go on). */
+int test_count_int(void *ctx, void *data, size_t size);
+int test_count_long(void *ctx, void *data, size_t size);
 uint64_t test_now_ns(void);
 
 #endif
