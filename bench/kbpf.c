@@ -2,8 +2,10 @@
 /* The benchmark's kernel BPF producer: see kbpf.h. */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,7 +51,10 @@ static int build(struct asm_ *p, const struct kbpf *k, uint64_t flags, uint32_t 
 {
 	int j_null, j_ok, j_nosample = -1;
 	const int16_t tail = (int16_t)(V_REC + k->len - 8);
+	const int perf = k->perf_fd >= 0;
 
+	if (perf) /* r6 = ctx (the skb), for the output helper */
+		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
 	/* key = 0 on the stack; r0 = lookup(val, &key) */
 	op(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -8, 0);
 	ld_map(p, BPF_REG_1, k->val_fd);
@@ -76,12 +81,25 @@ static int build(struct asm_ *p, const struct kbpf *k, uint64_t flags, uint32_t 
 		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_FORCE_WAKEUP);
 		p->i[j_nosample].off = (int16_t)(p->n - j_nosample - 1);
 	}
-	/* r0 = bpf_ringbuf_output(rb, v + V_REC, len, r4) */
-	ld_map(p, BPF_REG_1, k->map_fd);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0);
-	op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, V_REC);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)k->len);
-	op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
+	if (perf) {
+		/* r0 = bpf_perf_event_output(skb, pea, BPF_F_CURRENT_CPU, v + V_REC, len);
+		 * the flags through a 32-bit mov: zero-extended, so the upper
+		 * half (bytes of the skb to append) stays 0 */
+		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0);
+		ld_map(p, BPF_REG_2, k->map_fd);
+		op(p, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)(uint32_t)BPF_F_CURRENT_CPU);
+		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_7, 0, 0);
+		op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, V_REC);
+		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, (int32_t)k->len);
+		op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_perf_event_output);
+	} else {
+		/* r0 = bpf_ringbuf_output(rb, v + V_REC, len, r4) */
+		ld_map(p, BPF_REG_1, k->map_fd);
+		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0);
+		op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, V_REC);
+		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)k->len);
+		op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
+	}
 	j_ok = p->n;
 	op(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
 	op(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, V_DROPS, 0);
@@ -94,33 +112,35 @@ static int build(struct asm_ *p, const struct kbpf *k, uint64_t flags, uint32_t 
 	return p->n;
 }
 
-int kbpf_open(struct kbpf *k, uint32_t ring_size, size_t len, uint64_t flags,
-	      uint32_t sample, int *refused, char *why, size_t whylen)
+static void kbpf_init(struct kbpf *k, size_t len)
+{
+	memset(k, 0, sizeof(*k));
+	k->map_fd = k->val_fd = k->prog_fd = k->perf_fd = -1;
+	k->len = len;
+}
+
+static int len_ok(size_t len, char *why, size_t whylen)
+{
+	if (len < 8 || len % 8 || len > 4096) {
+		snprintf(why, whylen, "record size %zu unsupported (8..4096, multiple of 8)", len);
+		return 0;
+	}
+	return 1;
+}
+
+/* The value map and the program, once map_fd (and perf_fd) are set. */
+static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, char *why,
+		size_t whylen)
 {
 	static char log[16384];
 	struct asm_ p = { .n = 0 };
 	union bpf_attr a;
 	int err;
 
-	memset(k, 0, sizeof(*k));
-	k->map_fd = k->val_fd = k->prog_fd = -1;
-	k->len = len;
-	*refused = 0;
-	if (len < 8 || len % 8 || len > 4096) {
-		snprintf(why, whylen, "record size %zu unsupported (8..4096, multiple of 8)", len);
-		return -EINVAL;
-	}
-	k->map_fd = bpfprog_ringbuf_create(ring_size);
-	if (k->map_fd < 0) {
-		err = k->map_fd;
-		*refused = bpfprog_refused(err);
-		snprintf(why, whylen, "%s", bpfprog_error());
-		return err;
-	}
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
 	a.key_size = 4;
-	a.value_size = (uint32_t)(V_REC + len);
+	a.value_size = (uint32_t)(V_REC + k->len);
 	a.max_entries = 1;
 	k->val_fd = sys_bpf(BPF_MAP_CREATE, &a);
 	if (k->val_fd < 0) {
@@ -145,13 +165,114 @@ int kbpf_open(struct kbpf *k, uint32_t ring_size, size_t len, uint64_t flags,
 		size_t n = strlen(log);
 
 		err = k->prog_fd;
-		*refused = err == -EPERM;
+		/* a perf program the verifier refuses: this kernel does not
+		 * let socket filters call the perf output helper */
+		*refused = err == -EPERM || (k->perf_fd >= 0 && err == -EINVAL);
 		snprintf(why, whylen, "BPF_PROG_LOAD: %s%s%s", strerror(-err), n ? "; verifier: " : "",
 			 n > 300 ? log + n - 300 : log);
 		kbpf_close(k);
 		return err;
 	}
 	return 0;
+}
+
+int kbpf_open(struct kbpf *k, uint32_t ring_size, size_t len, uint64_t flags,
+	      uint32_t sample, int *refused, char *why, size_t whylen)
+{
+	int err;
+
+	kbpf_init(k, len);
+	*refused = 0;
+	if (!len_ok(len, why, whylen))
+		return -EINVAL;
+	k->map_fd = bpfprog_ringbuf_create(ring_size);
+	if (k->map_fd < 0) {
+		err = k->map_fd;
+		*refused = bpfprog_refused(err);
+		snprintf(why, whylen, "%s", bpfprog_error());
+		return err;
+	}
+	return load(k, flags, sample, refused, why, whylen);
+}
+
+static int kernel_said_no(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -ENOENT || err == -ENOSYS ||
+	       err == -EOPNOTSUPP || err == -ENODEV;
+}
+
+int kbpf_open_perf(struct kbpf *k, int cpu, uint32_t data_pages, uint32_t wakeup, size_t len,
+		   int *refused, char *why, size_t whylen)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct perf_event_attr pa;
+	union bpf_attr a;
+	uint32_t key = (uint32_t)cpu, val;
+	void *m;
+	int err;
+
+	kbpf_init(k, len);
+	*refused = 0;
+	if (!len_ok(len, why, whylen))
+		return -EINVAL;
+	if (cpu < 0 || !data_pages || (data_pages & (data_pages - 1))) {
+		*refused = cpu < 0;
+		snprintf(why, whylen, cpu < 0 ? "needs the producer pinned to one CPU (fewer than 2 CPUs allowed)"
+					      : "perf ring pages must be a power of 2");
+		return -EINVAL;
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = (uint32_t)cpu + 1;
+	k->map_fd = sys_bpf(BPF_MAP_CREATE, &a);
+	if (k->map_fd < 0) {
+		err = k->map_fd;
+		*refused = kernel_said_no(err) || err == -EINVAL;
+		snprintf(why, whylen, "BPF_MAP_CREATE(perf event array): %s", strerror(-err));
+		kbpf_close(k);
+		return err;
+	}
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.config = PERF_COUNT_SW_BPF_OUTPUT;
+	pa.sample_type = PERF_SAMPLE_RAW;
+	pa.sample_period = wakeup ? wakeup : 1;
+	pa.wakeup_events = wakeup ? wakeup : 1;
+	k->perf_fd = (int)syscall(__NR_perf_event_open, &pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (k->perf_fd < 0) {
+		err = -errno;
+		*refused = kernel_said_no(err) || err == -EINVAL;
+		snprintf(why, whylen, "perf_event_open(SW_BPF_OUTPUT, cpu %d): %s", cpu, strerror(-err));
+		k->perf_fd = -1;
+		kbpf_close(k);
+		return err;
+	}
+	m = mmap(NULL, (1 + (size_t)data_pages) * page, PROT_READ | PROT_WRITE, MAP_SHARED, k->perf_fd, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		*refused = kernel_said_no(err);
+		snprintf(why, whylen, "mmap of the perf ring (%u + 1 pages): %s", data_pages, strerror(-err));
+		kbpf_close(k);
+		return err;
+	}
+	k->perf_mmap = m;
+	k->perf_data_size = (size_t)data_pages * page;
+	val = (uint32_t)k->perf_fd;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)k->map_fd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)&val;
+	err = sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	if (err < 0) {
+		*refused = kernel_said_no(err);
+		snprintf(why, whylen, "BPF_MAP_UPDATE_ELEM(perf event array, cpu %d): %s", cpu, strerror(-err));
+		kbpf_close(k);
+		return err;
+	}
+	return load(k, 0, 0, refused, why, whylen);
 }
 
 int kbpf_run(struct kbpf *k, uint32_t repeat)
@@ -194,5 +315,10 @@ void kbpf_close(struct kbpf *k)
 		close(k->val_fd);
 	if (k->map_fd >= 0)
 		close(k->map_fd);
-	k->prog_fd = k->val_fd = k->map_fd = -1;
+	if (k->perf_mmap)
+		munmap(k->perf_mmap, (size_t)sysconf(_SC_PAGESIZE) + k->perf_data_size);
+	if (k->perf_fd >= 0)
+		close(k->perf_fd);
+	k->prog_fd = k->val_fd = k->map_fd = k->perf_fd = -1;
+	k->perf_mmap = NULL;
 }

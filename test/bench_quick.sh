@@ -20,7 +20,7 @@ modes=("ringbuf busy" "ringbuf nowakeup busy" "ringbuf output busy" "ringbuf 2-p
        "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back"
        "kernel nowakeup busy [libbpf]" "kernel nowakeup busy +backoff [libbpf]" "kernel nowakeup busy [ringbuf]" "kernel adaptive busy [libbpf]"
        "kernel poll [libbpf]" "kernel poll [ringbuf manager]" "kernel sampled poll [libbpf]"
-       "kernel back-to-back" "perf buffer" "mutex+condvar queue" "pipe"
+       "kernel back-to-back" "perfbuf busy [raw mmap]" "perfbuf wakeup-each busy [raw mmap]" "mutex+condvar queue" "pipe"
        "latency ringbuf poll" "latency mutex+condvar" "latency pipe")
 fails=0
 for m in "${modes[@]}"; do
