@@ -9,106 +9,77 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bpfasm.h"
 #include "bpfprog.h"
 #include "kbpf.h"
-
-static int sys_bpf(int cmd, union bpf_attr *a)
-{
-	long r = syscall(__NR_bpf, cmd, a, sizeof(*a));
-
-	return r < 0 ? -errno : (int)r;
-}
-
-struct asm_ {
-	struct bpf_insn i[64];
-	int n;
-};
-
-static void op(struct asm_ *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct bpf_insn *i = &p->i[p->n++];
-
-	memset(i, 0, sizeof(*i));
-	i->code = code;
-	i->dst_reg = dst & 0xf;
-	i->src_reg = src & 0xf;
-	i->off = off;
-	i->imm = imm;
-}
-
-static void ld_map(struct asm_ *p, uint8_t dst, int fd)
-{
-	op(p, BPF_LD | BPF_IMM | BPF_DW, dst, BPF_PSEUDO_MAP_FD, 0, fd);
-	op(p, 0, 0, 0, 0, 0);
-}
 
 /* Offsets in the array map's value. */
 #define V_SEQ   0
 #define V_DROPS 8
 #define V_REC   16
 
-static int build(struct asm_ *p, const struct kbpf *k, uint64_t flags, uint32_t sample)
+static int build(struct bpf_asm *p, const struct kbpf *k, uint64_t flags, uint32_t sample)
 {
 	int j_null, j_ok, j_nosample = -1;
 	const int16_t tail = (int16_t)(V_REC + k->len - 8);
 	const int perf = k->perf_fd >= 0;
 
 	if (perf) /* r6 = ctx (the skb), for the output helper */
-		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
 	/* key = 0 on the stack; r0 = lookup(val, &key) */
-	op(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -8, 0);
-	ld_map(p, BPF_REG_1, k->val_fd);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
-	op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8);
-	op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	bpf_emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -8, 0);
+	bpf_ld_map(p, BPF_REG_1, k->val_fd);
+	bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8);
+	bpf_emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
 	j_null = p->n;
-	op(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0);
+	bpf_emit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0);
 	/* r8 = v->seq; stamp it; v->seq = r8 + 1 */
-	op(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_7, V_SEQ, 0);
-	op(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_8, V_REC, 0);
+	bpf_emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_7, V_SEQ, 0);
+	bpf_emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_8, V_REC, 0);
 	if (k->len >= 16)
-		op(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_8, tail, 0);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_8, 0, 0);
-	op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, 1);
-	op(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_1, V_SEQ, 0);
+		bpf_emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_8, tail, 0);
+	bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_8, 0, 0);
+	bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, 1);
+	bpf_emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_1, V_SEQ, 0);
 	/* r4 = flags, or FORCE_WAKEUP every sample-th record */
-	op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, (int32_t)flags);
+	bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, (int32_t)flags);
 	if (sample) {
-		op(p, BPF_ALU64 | BPF_MOD | BPF_K, BPF_REG_8, 0, 0, (int32_t)sample);
+		bpf_emit(p, BPF_ALU64 | BPF_MOD | BPF_K, BPF_REG_8, 0, 0, (int32_t)sample);
 		j_nosample = p->n;
-		op(p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_8, 0, 0, 0);
-		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_FORCE_WAKEUP);
-		p->i[j_nosample].off = (int16_t)(p->n - j_nosample - 1);
+		bpf_emit(p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_8, 0, 0, 0);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_FORCE_WAKEUP);
+		p->insn[j_nosample].off = (int16_t)(p->n - j_nosample - 1);
 	}
 	if (perf) {
 		/* r0 = bpf_perf_event_output(skb, pea, BPF_F_CURRENT_CPU, v + V_REC, len);
 		 * the flags through a 32-bit mov: zero-extended, so the upper
 		 * half (bytes of the skb to append) stays 0 */
-		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0);
-		ld_map(p, BPF_REG_2, k->map_fd);
-		op(p, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)(uint32_t)BPF_F_CURRENT_CPU);
-		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_7, 0, 0);
-		op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, V_REC);
-		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, (int32_t)k->len);
-		op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_perf_event_output);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0);
+		bpf_ld_map(p, BPF_REG_2, k->map_fd);
+		bpf_emit(p, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)(uint32_t)BPF_F_CURRENT_CPU);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_7, 0, 0);
+		bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, V_REC);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, (int32_t)k->len);
+		bpf_emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_perf_event_output);
 	} else {
 		/* r0 = bpf_ringbuf_output(rb, v + V_REC, len, r4) */
-		ld_map(p, BPF_REG_1, k->map_fd);
-		op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0);
-		op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, V_REC);
-		op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)k->len);
-		op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
+		bpf_ld_map(p, BPF_REG_1, k->map_fd);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0);
+		bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, V_REC);
+		bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)k->len);
+		bpf_emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
 	}
 	j_ok = p->n;
-	op(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
-	op(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, V_DROPS, 0);
-	op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, 1);
-	op(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_1, V_DROPS, 0);
-	p->i[j_ok].off = (int16_t)(p->n - j_ok - 1);
-	p->i[j_null].off = (int16_t)(p->n - j_null - 1);
-	op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-	op(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	bpf_emit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	bpf_emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, V_DROPS, 0);
+	bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, 1);
+	bpf_emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_1, V_DROPS, 0);
+	p->insn[j_ok].off = (int16_t)(p->n - j_ok - 1);
+	p->insn[j_null].off = (int16_t)(p->n - j_null - 1);
+	bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	bpf_emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	return p->n;
 }
 
@@ -133,7 +104,7 @@ static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, c
 		size_t whylen)
 {
 	static char log[16384];
-	struct asm_ p = { .n = 0 };
+	struct bpf_asm p = { .n = 0 };
 	union bpf_attr a;
 	int err;
 
@@ -142,7 +113,7 @@ static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, c
 	a.key_size = 4;
 	a.value_size = (uint32_t)(V_REC + k->len);
 	a.max_entries = 1;
-	k->val_fd = sys_bpf(BPF_MAP_CREATE, &a);
+	k->val_fd = bpf_sys(BPF_MAP_CREATE, &a);
 	if (k->val_fd < 0) {
 		err = k->val_fd;
 		*refused = err == -EPERM;
@@ -153,14 +124,14 @@ static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, c
 	build(&p, k, flags, sample);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (uint64_t)(uintptr_t)p.i;
+	a.insns = (uint64_t)(uintptr_t)p.insn;
 	a.insn_cnt = (uint32_t)p.n;
 	a.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	a.log_size = sizeof(log);
 	a.log_level = 1;
 	log[0] = 0;
-	k->prog_fd = sys_bpf(BPF_PROG_LOAD, &a);
+	k->prog_fd = bpf_sys(BPF_PROG_LOAD, &a);
 	if (k->prog_fd < 0) {
 		size_t n = strlen(log);
 
@@ -226,7 +197,7 @@ int kbpf_open_perf(struct kbpf *k, int cpu, uint32_t data_pages, uint32_t wakeup
 	a.key_size = 4;
 	a.value_size = 4;
 	a.max_entries = (uint32_t)cpu + 1;
-	k->map_fd = sys_bpf(BPF_MAP_CREATE, &a);
+	k->map_fd = bpf_sys(BPF_MAP_CREATE, &a);
 	if (k->map_fd < 0) {
 		err = k->map_fd;
 		*refused = kernel_said_no(err) || err == -EINVAL;
@@ -265,7 +236,7 @@ int kbpf_open_perf(struct kbpf *k, int cpu, uint32_t data_pages, uint32_t wakeup
 	a.map_fd = (uint32_t)k->map_fd;
 	a.key = (uint64_t)(uintptr_t)&key;
 	a.value = (uint64_t)(uintptr_t)&val;
-	err = sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	err = bpf_sys(BPF_MAP_UPDATE_ELEM, &a);
 	if (err < 0) {
 		*refused = kernel_said_no(err);
 		snprintf(why, whylen, "BPF_MAP_UPDATE_ELEM(perf event array, cpu %d): %s", cpu, strerror(-err));
@@ -285,7 +256,7 @@ int kbpf_run(struct kbpf *k, uint32_t repeat)
 	a.test.data_in = (uint64_t)(uintptr_t)pkt;
 	a.test.data_size_in = sizeof(pkt);
 	a.test.repeat = repeat;
-	return sys_bpf(BPF_PROG_TEST_RUN, &a);
+	return bpf_sys(BPF_PROG_TEST_RUN, &a);
 }
 
 int kbpf_counts(struct kbpf *k, uint64_t *emitted, uint64_t *drops)
@@ -299,7 +270,7 @@ int kbpf_counts(struct kbpf *k, uint64_t *emitted, uint64_t *drops)
 	a.map_fd = (uint32_t)k->val_fd;
 	a.key = (uint64_t)(uintptr_t)&key;
 	a.value = (uint64_t)(uintptr_t)val;
-	err = sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+	err = bpf_sys(BPF_MAP_LOOKUP_ELEM, &a);
 	if (err < 0)
 		return err;
 	memcpy(emitted, val + V_SEQ, 8);

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bpfasm.h"
 #include "bpfprog.h"
 
 static char errmsg[4096];
@@ -46,13 +47,6 @@ int bpfprog_refused(int err)
 	return err < 0 && err == last_refusal;
 }
 
-static int sys_bpf(int cmd, union bpf_attr *attr)
-{
-	long r = syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-
-	return r < 0 ? -errno : (int)r;
-}
-
 static int map_create(uint32_t type, uint32_t key, uint32_t value, uint32_t max)
 {
 	union bpf_attr a;
@@ -62,7 +56,7 @@ static int map_create(uint32_t type, uint32_t key, uint32_t value, uint32_t max)
 	a.key_size = key;
 	a.value_size = value;
 	a.max_entries = max;
-	return sys_bpf(BPF_MAP_CREATE, &a);
+	return bpf_sys(BPF_MAP_CREATE, &a);
 }
 
 int bpfprog_ringbuf_create(uint32_t size)
@@ -92,50 +86,27 @@ int bpfprog_array_create(void)
 
 /* ---- a tiny assembler ---- */
 
-struct prog {
-	struct bpf_insn insn[64];
-	int n;
-};
-
-static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-	struct bpf_insn *i = &p->insn[p->n++];
-
-	memset(i, 0, sizeof(*i));
-	i->code = code;
-	i->dst_reg = dst & 0xf;
-	i->src_reg = src & 0xf;
-	i->off = off;
-	i->imm = imm;
-}
-
-#define MOV_IMM(p, d, v)     emit(p, BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, v)
-#define MOV_REG(p, d, s)     emit(p, BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define ADD_IMM(p, d, v)     emit(p, BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, v)
-#define MOD_IMM(p, d, v)     emit(p, BPF_ALU64 | BPF_MOD | BPF_K, d, 0, 0, v)
-#define CALL(p, fn)          emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, fn)
-#define EXIT(p)              emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define ST_W(p, d, off, v)   emit(p, BPF_ST | BPF_MEM | BPF_W, d, 0, off, v)
-#define STX_DW(p, d, s, off) emit(p, BPF_STX | BPF_MEM | BPF_DW, d, s, off, 0)
+#define MOV_IMM(p, d, v)     bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, v)
+#define MOV_REG(p, d, s)     bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD_IMM(p, d, v)     bpf_emit(p, BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, v)
+#define MOD_IMM(p, d, v)     bpf_emit(p, BPF_ALU64 | BPF_MOD | BPF_K, d, 0, 0, v)
+#define CALL(p, fn)          bpf_emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, fn)
+#define EXIT(p)              bpf_emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define ST_W(p, d, off, v)   bpf_emit(p, BPF_ST | BPF_MEM | BPF_W, d, 0, off, v)
+#define STX_DW(p, d, s, off) bpf_emit(p, BPF_STX | BPF_MEM | BPF_DW, d, s, off, 0)
 /* s = atomic_fetch_add((u64 *)(d + off), s) */
 #define FETCH_ADD_DW(p, d, s, off) \
-	emit(p, BPF_STX | BPF_ATOMIC | BPF_DW, d, s, off, BPF_ADD | BPF_FETCH)
+	bpf_emit(p, BPF_STX | BPF_ATOMIC | BPF_DW, d, s, off, BPF_ADD | BPF_FETCH)
 
 /* d = map (the two-instruction 64-bit load with a map fd). */
-static void ld_map(struct prog *p, uint8_t d, int map_fd)
-{
-	emit(p, BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, map_fd);
-	emit(p, 0, 0, 0, 0, 0);
-}
-
 /* A forward jump whose target is patched by land(). */
-static int jump(struct prog *p, uint8_t op, uint8_t d, int32_t imm)
+static int jump(struct bpf_asm *p, uint8_t op, uint8_t d, int32_t imm)
 {
-	emit(p, BPF_JMP | op | BPF_K, d, 0, 0, imm);
+	bpf_emit(p, BPF_JMP | op | BPF_K, d, 0, 0, imm);
 	return p->n - 1;
 }
 
-static void land(struct prog *p, int at)
+static void land(struct bpf_asm *p, int at)
 {
 	p->insn[at].off = (int16_t)(p->n - at - 1);
 }
@@ -152,7 +123,7 @@ static void land(struct prog *p, int at)
  *                 if r0: bpf_ringbuf_discard(r0, flags)
  * out:            return 0
  */
-static int build(struct prog *p, int rb_fd, int seq_fd, const struct bpfprog_opts *o)
+static int build(struct bpf_asm *p, int rb_fd, int seq_fd, const struct bpfprog_opts *o)
 {
 	const int S = (int)((o->rec_size + 7) & ~7U);
 	const int key_off = -S - 8;
@@ -170,7 +141,7 @@ static int build(struct prog *p, int rb_fd, int seq_fd, const struct bpfprog_opt
 	}
 	if (seq_fd >= 0) {
 		ST_W(p, BPF_REG_10, (int16_t)key_off, 0);
-		ld_map(p, BPF_REG_1, seq_fd);
+		bpf_ld_map(p, BPF_REG_1, seq_fd);
 		MOV_REG(p, BPF_REG_2, BPF_REG_10);
 		ADD_IMM(p, BPF_REG_2, key_off);
 		CALL(p, BPF_FUNC_map_lookup_elem);
@@ -186,10 +157,10 @@ static int build(struct prog *p, int rb_fd, int seq_fd, const struct bpfprog_opt
 	}
 	if (o->discard_every == 1) {
 		to_discard = p->n;
-		emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+		bpf_emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
 	}
 	/* output */
-	ld_map(p, BPF_REG_1, rb_fd);
+	bpf_ld_map(p, BPF_REG_1, rb_fd);
 	MOV_REG(p, BPF_REG_2, BPF_REG_10);
 	ADD_IMM(p, BPF_REG_2, -S);
 	MOV_IMM(p, BPF_REG_3, (int32_t)o->rec_size);
@@ -198,10 +169,10 @@ static int build(struct prog *p, int rb_fd, int seq_fd, const struct bpfprog_opt
 	if (o->discard_every) {
 		int to_end = p->n;
 
-		emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+		bpf_emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
 		to_out[nout++] = to_end;
 		land(p, to_discard);
-		ld_map(p, BPF_REG_1, rb_fd);
+		bpf_ld_map(p, BPF_REG_1, rb_fd);
 		MOV_IMM(p, BPF_REG_2, (int32_t)o->rec_size);
 		MOV_IMM(p, BPF_REG_3, 0);
 		CALL(p, BPF_FUNC_ringbuf_reserve);
@@ -220,7 +191,7 @@ static int build(struct prog *p, int rb_fd, int seq_fd, const struct bpfprog_opt
 int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *o)
 {
 	static char log[65536];
-	struct prog p = { .n = 0 };
+	struct bpf_asm p = { .n = 0 };
 	union bpf_attr a;
 	int seq_fd = -1, fd;
 
@@ -242,14 +213,14 @@ int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *o)
 	a.insns = (uint64_t)(uintptr_t)p.insn;
 	a.insn_cnt = (uint32_t)p.n;
 	a.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
-	fd = sys_bpf(BPF_PROG_LOAD, &a);
+	fd = bpf_sys(BPF_PROG_LOAD, &a);
 	if (fd < 0 && fd != -EPERM && fd != -ENOSYS) {
 		/* Again with the verifier log, to say why. */
 		log[0] = 0;
 		a.log_buf = (uint64_t)(uintptr_t)log;
 		a.log_size = sizeof(log);
 		a.log_level = 1;
-		fd = sys_bpf(BPF_PROG_LOAD, &a);
+		fd = bpf_sys(BPF_PROG_LOAD, &a);
 		if (fd < 0) {
 			size_t n = strlen(log);
 
@@ -287,7 +258,7 @@ int bpfprog_run(int prog_fd, uint32_t repeat)
 	a.test.data_in = (uint64_t)(uintptr_t)pkt;
 	a.test.data_size_in = sizeof(pkt);
 	a.test.repeat = repeat ? repeat : 1;
-	err = sys_bpf(BPF_PROG_TEST_RUN, &a);
+	err = bpf_sys(BPF_PROG_TEST_RUN, &a);
 	last_refusal = is_refusal(err, 0) ? err : 0;
 	if (err < 0)
 		return fail(err, "BPF_PROG_TEST_RUN(repeat %u) refused", repeat);
