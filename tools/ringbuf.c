@@ -608,28 +608,30 @@ static int cmd_rm(int argc, char **argv)
 
 /* ---- dump, trace: provided by other files when built in ---- */
 
-static int cmd_dump_stub(int argc, char **argv)
+/* A subcommand another file provides when built in (weak symbol): run it,
+ * or say clearly that this build lacks it. */
+static int run_optional(int (*fn)(int, char **), int argc, char **argv, const char *usage)
 {
-	if (cmd_dump)
-		return cmd_dump(argc, argv);
+	if (fn)
+		return fn(argc, argv);
 	if (want_help(argc, argv)) {
-		puts("Usage: ringbuf dump NAME\nSnapshot an overwrite-mode ring (not available in this build).");
+		puts(usage);
 		return CLI_EXIT_OK;
 	}
 	cli_errf(argv[0], NULL, "not available in this build");
 	return CLI_EXIT_FAIL;
 }
 
+static int cmd_dump_stub(int argc, char **argv)
+{
+	return run_optional(cmd_dump, argc, argv,
+			    "Usage: ringbuf dump NAME\nSnapshot an overwrite-mode ring (not available in this build).");
+}
+
 static int cmd_trace_stub(int argc, char **argv)
 {
-	if (cmd_trace)
-		return cmd_trace(argc, argv);
-	if (want_help(argc, argv)) {
-		puts("Usage: ringbuf trace\nRead kernel ftrace ring buffers (not available in this build).");
-		return CLI_EXIT_OK;
-	}
-	cli_errf(argv[0], NULL, "not available in this build");
-	return CLI_EXIT_FAIL;
+	return run_optional(cmd_trace, argc, argv,
+			    "Usage: ringbuf trace\nRead kernel ftrace ring buffers (not available in this build).");
 }
 
 /* ---- main ---- */
