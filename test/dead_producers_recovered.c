@@ -63,11 +63,13 @@ int main(int argc, char **argv)
 		kill(pids[i], SIGKILL);
 	}
 	/* Consume until every producer is gone and nothing is left: with a
-	 * dead producer's orphan in the way, this needs recovery. */
+	 * dead producer's orphan in the way, this needs recovery. Not poll(-1)
+	 * once all are gone: recovering the last orphans may deliver nothing,
+	 * and poll(-1) rightly waits for a record no one will write. */
 	while (alive > 0 || ringbuf_query(rb, RINGBUF_AVAIL_DATA)) {
 		pid_t p;
 
-		CHECK(ringbuf_poll(rb, cp_on_record, &chk, alive ? 20 : -1) >= 0);
+		CHECK(ringbuf_poll(rb, cp_on_record, &chk, alive ? 20 : 200) >= 0);
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
 			alive--;
 	}
