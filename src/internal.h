@@ -159,6 +159,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
  * stopped at the same not-yet-committed record; returns 1 when the record
  * at cons was recovered (its header now says DISCARD), 0 otherwise. */
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force);
+RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos);
 /* The longest a consumer may sleep before looking again, in ms, because the
  * ring is stopped at a record not yet committed (recover_ms / 2), or -1. */
 RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb);

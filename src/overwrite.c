@@ -215,17 +215,24 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 	pend = rb_load_relaxed(rb->pending_pos);
 	if (pend - O > P - O)
 		pend = O;
-	while (pend != P) {
-		/* [O2] acquire: pairs with the commit's release [P4]; the
-		 * owner's payload stores happen before our zeroing, so none
-		 * of them can land in space we hand out as free. */
-		w = rb_load_acquire(rb_hdr_at(rb, pend));
-		if (!committed(w))
-			break; /* zero: claimed, header not written yet; or BUSY */
-		fp = rec_footprint(rb, w, pend, P);
-		if (!fp)
-			break; /* garbage: never overwrite past it */
-		pend += fp;
+	for (;;) {
+		while (pend != P) {
+			/* [O2] acquire: pairs with the commit's release [P4];
+			 * the owner's payload stores happen before our zeroing,
+			 * so none of them can land in space we hand out. */
+			w = rb_load_acquire(rb_hdr_at(rb, pend));
+			if (!committed(w))
+				break; /* zero: claimed, header not written; or BUSY */
+			fp = rec_footprint(rb, w, pend, P);
+			if (!fp)
+				break; /* garbage: never overwrite past it */
+			pend += fp;
+		}
+		/* A BUSY record holds space we need. If its producer died,
+		 * it never commits: without this a crash would wedge the
+		 * ring for good (recover.c turns it into a DISCARD). */
+		if (pend == P || (int64_t)(need - pend) <= 0 || !rb_recover_dead_busy(rb, pend))
+			break;
 	}
 	rb_store_relaxed(rb->pending_pos, pend); /* informational (query) */
 	if ((int64_t)(need - pend) > 0) {

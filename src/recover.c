@@ -214,6 +214,30 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 	return n;
 }
 
+/* Overwrite mode: reclaim needs the space of the BUSY record at pos. If its
+ * owner is dead it will never commit: discard it [R1], so reclaim can pass
+ * it, and count the orphan. A live owner's record is never touched, and
+ * recover_ms == UINT32_MAX (recovery off) leaves it alone too. */
+RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos)
+{
+	uint64_t *hdr = rb_hdr_at(rb, pos);
+	uint64_t w = rb_load_acquire(hdr), nw;
+	uint32_t len32 = rb_hdr_len(w);
+	struct owners o;
+
+	if (!rb->meta || rb_load_relaxed(&rb->meta->recover_ms) == UINT32_MAX ||
+	    !(len32 & RINGBUF_BUSY_BIT))
+		return 0;
+	owners_init(&o);
+	if (!owner_dead(rb, &o, rb_hdr_pgoff(w)))
+		return 0;
+	nw = rb_hdr_make((len32 & ~FLAGS) | RINGBUF_DISCARD_BIT, rb_pgoff_of(rb, pos));
+	if (!rb_cas_acq_rel(hdr, &w, nw)) /* [R1] */
+		return 0;
+	RB_STAT(rb, orphaned_records, 1);
+	return 1;
+}
+
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force)
 {
 	int at_cons;
