@@ -6,11 +6,7 @@
  * orphan counted, every record delivered afterwards whole and in order.
  * (overwrite_killed_producer proves the other half: with recovery off, the
  * record is never passed.) */
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "crossproc.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
@@ -31,29 +27,12 @@ int main(void)
 	RINGBUF_OPTS(o, .flags = RINGBUF_F_OVERWRITE);
 	struct ringbuf *rb = ringbuf_create(NULL, test_page_size(), &o);
 	struct ringbuf_stats st = { .sz = sizeof(st) };
-	uint64_t *flag, busy_pos, next = 0;
+	uint64_t busy_pos, next = 0;
 	uint8_t buf[64];
-	pid_t victim;
-	int status;
 
 	CHECK(rb);
-	flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(flag != MAP_FAILED);
 	busy_pos = ringbuf_query(rb, RINGBUF_PROD_POS);
-	victim = fork();
-	CHECK(victim >= 0);
-	if (victim == 0) {
-		void *p = ringbuf_reserve(rb, 100, 0);
-
-		__atomic_store_n(flag, p ? 1 : 2, __ATOMIC_RELEASE);
-		for (;;)
-			pause();
-	}
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-		usleep(1000);
-	CHECK_EQ(*flag, 1);
-	kill(victim, SIGKILL);
-	CHECK_EQ(waitpid(victim, &status, 0), victim);
+	cp_kill_holding_reservation(rb, 100);
 
 	/* Lap the one-page ring many times: every reservation must succeed. */
 	for (uint64_t seq = 0; seq < 2000; seq++) {

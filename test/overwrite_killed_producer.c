@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crossproc.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
@@ -58,7 +59,7 @@ static void produce(struct ringbuf *rb, uint32_t id, long n)
 static void run(struct ringbuf *rb, const char *name, const char *self)
 {
 	uint64_t next[4] = { 0 };
-	uint64_t busy_pos, *flag;
+	uint64_t busy_pos;
 	pid_t victim, kids[2];
 	int status;
 
@@ -66,8 +67,6 @@ static void run(struct ringbuf *rb, const char *name, const char *self)
 	produce(rb, 0, 10);
 	busy_pos = ringbuf_query(rb, RINGBUF_PROD_POS);
 
-	flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(flag != MAP_FAILED);
 	if (name) {
 		victim = fork();
 		CHECK(victim >= 0);
@@ -76,23 +75,11 @@ static void run(struct ringbuf *rb, const char *name, const char *self)
 			execl(self, self, "victim", name, (char *)NULL);
 			_exit(127);
 		}
+		CHECK_EQ(waitpid(victim, &status, 0), victim);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	} else {
-		victim = fork();
-		CHECK(victim >= 0);
-		if (victim == 0) {
-			void *p = ringbuf_reserve(rb, VICTIM_LEN, 0);
-
-			__atomic_store_n(flag, p ? 1 : 2, __ATOMIC_RELEASE);
-			for (;;)
-				pause();
-		}
-		while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-			usleep(1000);
-		CHECK_EQ(*flag, 1);
-		kill(victim, SIGKILL);
+		cp_kill_holding_reservation(rb, VICTIM_LEN);
 	}
-	CHECK_EQ(waitpid(victim, &status, 0), victim);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_PROD_POS), busy_pos + ((VICTIM_LEN + 8 + 7) & ~7ULL));
 
 	/* Two producer processes lap the ring many times over. */
@@ -137,7 +124,6 @@ static void run(struct ringbuf *rb, const char *name, const char *self)
 	printf("%s ring: BUSY record at %llu kept, %d records after it intact, %llu overwritten\n",
 	       name ? "named" : "anonymous", (unsigned long long)busy_pos, n,
 	       (unsigned long long)st.overwritten_records);
-	munmap(flag, 4096);
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,4 +121,29 @@ void cp_expect_done(const struct cp_check *c, uint32_t id, uint64_t n)
 			(unsigned long long)got, (unsigned long long)want);
 		exit(1);
 	}
+}
+
+void cp_kill_holding_reservation(struct ringbuf *rb, size_t len)
+{
+	uint32_t *flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t victim;
+	int status;
+
+	CHECK(flag != MAP_FAILED);
+	victim = fork();
+	CHECK(victim >= 0);
+	if (victim == 0) {
+		void *p = ringbuf_reserve(rb, len, 0);
+
+		__atomic_store_n(flag, p ? 1 : 2, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	CHECK_EQ(*flag, 1);
+	kill(victim, SIGKILL);
+	CHECK_EQ(waitpid(victim, &status, 0), victim);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	munmap(flag, 4096);
 }

@@ -5,6 +5,7 @@
 #ifndef CROSSPROC_H
 #define CROSSPROC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,6 +22,12 @@ void cp_maybe_producer(int argc, char **argv);
 pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
 			int *report_fd);
 static inline int cp_is_discard(uint64_t seq) { return seq % 7 == 3; }
+
+struct ringbuf;
+/* Kill a fork child of ours while it holds a reservation of len bytes on rb
+ * (an anonymous ring it inherited): it reserves, never commits, and is
+ * SIGKILLed and reaped here. The record it leaves is BUSY for good. */
+void cp_kill_holding_reservation(struct ringbuf *rb, size_t len);
 
 /* The consumer's side: every producer's records arrive in order, exactly
  * once, never a discarded one, none corrupt. */
