@@ -122,16 +122,7 @@ static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, c
 		return err;
 	}
 	build(&p, k, flags, sample);
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (uint64_t)(uintptr_t)p.insn;
-	a.insn_cnt = (uint32_t)p.n;
-	a.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
-	a.log_buf = (uint64_t)(uintptr_t)log;
-	a.log_size = sizeof(log);
-	a.log_level = 1;
-	log[0] = 0;
-	k->prog_fd = bpf_sys(BPF_PROG_LOAD, &a);
+	k->prog_fd = bpf_load_socket_filter(&p, log, sizeof(log));
 	if (k->prog_fd < 0) {
 		size_t n = strlen(log);
 

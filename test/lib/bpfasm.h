@@ -47,4 +47,25 @@ static inline void bpf_ld_map(struct bpf_asm *p, uint8_t dst, int map_fd)
 	bpf_emit(p, 0, 0, 0, 0, 0);
 }
 
+/* Load p as a socket filter (the type BPF_PROG_TEST_RUN drives). With a
+ * log buffer, the verifier's log (level 1) goes there: it says why a load
+ * was refused. The program fd, or -errno. */
+static inline int bpf_load_socket_filter(const struct bpf_asm *p, char *log, uint32_t log_size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uint64_t)(uintptr_t)p->insn;
+	a.insn_cnt = (uint32_t)p->n;
+	a.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
+	if (log) {
+		log[0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = log_size;
+		a.log_level = 1;
+	}
+	return bpf_sys(BPF_PROG_LOAD, &a);
+}
+
 #endif

@@ -192,7 +192,6 @@ int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *o)
 {
 	static char log[65536];
 	struct bpf_asm p = { .n = 0 };
-	union bpf_attr a;
 	int seq_fd = -1, fd;
 
 	errmsg[0] = 0;
@@ -208,19 +207,10 @@ int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *o)
 	}
 	build(&p, ringbuf_fd, seq_fd, o);
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (uint64_t)(uintptr_t)p.insn;
-	a.insn_cnt = (uint32_t)p.n;
-	a.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
-	fd = bpf_sys(BPF_PROG_LOAD, &a);
+	fd = bpf_load_socket_filter(&p, NULL, 0);
 	if (fd < 0 && fd != -EPERM && fd != -ENOSYS) {
 		/* Again with the verifier log, to say why. */
-		log[0] = 0;
-		a.log_buf = (uint64_t)(uintptr_t)log;
-		a.log_size = sizeof(log);
-		a.log_level = 1;
-		fd = bpf_sys(BPF_PROG_LOAD, &a);
+		fd = bpf_load_socket_filter(&p, log, sizeof(log));
 		if (fd < 0) {
 			size_t n = strlen(log);
 
