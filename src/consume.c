@@ -50,6 +50,8 @@ static uint64_t *stat_slot(struct ringbuf *rb, size_t off)
 		case offsetof(struct ringbuf_stats, corrupt_events): return &m->corrupt_events;
 		case offsetof(struct ringbuf_stats, overwritten_records): return &m->overwritten_records;
 		case offsetof(struct ringbuf_stats, overwritten_bytes): return &m->overwritten_bytes;
+		case offsetof(struct ringbuf_stats, dropped_records): return &m->dropped_records;
+		case offsetof(struct ringbuf_stats, wakeups): return &m->wakeups;
 		default: break;
 		}
 	}
@@ -75,10 +77,6 @@ int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
 	for (size_t off = offsetof(struct ringbuf_stats, delivered_records);
 	     off < sizeof(s); off += sizeof(uint64_t))
 		*(uint64_t *)(void *)((uint8_t *)&s + off) = rb_load_relaxed(stat_slot(rb, off));
-	if (rb->meta) {
-		s.dropped_records = rb_load_relaxed(&rb->meta->dropped_records);
-		s.wakeups = rb_load_relaxed(&rb->meta->wakeups);
-	}
 	n = st->sz < sizeof(s) ? st->sz : sizeof(s);
 	memcpy((uint8_t *)st + sizeof(size_t), (uint8_t *)&s + sizeof(size_t), n - sizeof(size_t));
 	return 0;
@@ -108,6 +106,18 @@ static int corrupt(struct ringbuf *rb)
  * so past the ring's timeout may belong to a dead producer: recover.c
  * decides. Returns 1 when the record was recovered and can be skipped.
  * Also used by the overwrite-mode consumer (overwrite.c). */
+/* The consumer is stopped at cons: start the "stuck since" clock unless it
+ * already runs for this position. 1 when it was started just now.
+ * (Consumer-private state.) */
+RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now)
+{
+	if (rb->stuck_pos == cons && rb->stuck_since_ns)
+		return 0;
+	rb->stuck_pos = cons;
+	rb->stuck_since_ns = now;
+	return 1;
+}
+
 RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 {
 	uint64_t now;
@@ -115,11 +125,8 @@ RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
 		return 0;
 	now = rb_now_ns();
-	if (rb->stuck_pos != cons || !rb->stuck_since_ns) {
-		rb->stuck_pos = cons;
-		rb->stuck_since_ns = now;
+	if (rb_stuck_clock(rb, cons, now))
 		return 0;
-	}
 	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
 		return 0;
 	return rb_recover_stuck(rb, cons, prod, 0);

@@ -145,6 +145,7 @@ RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(pri
 /* consume.c — the one consume loop, for every kind of ring. */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
 RB_HIDDEN int rb_has_data(struct ringbuf *rb);
+RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now);
 RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
 				uint64_t discarded, int ret);
 RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);

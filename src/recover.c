@@ -274,11 +274,8 @@ RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb)
 	if (w && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT))
 		return -1;
 	/* Start the clock now, not at the next consume: recovery then takes
-	 * recover_ms, not up to 1.5 times that. (Consumer-private state.) */
-	if (rb->stuck_pos != cons || !rb->stuck_since_ns) {
-		rb->stuck_pos = cons;
-		rb->stuck_since_ns = rb_now_ns();
-	}
+	 * recover_ms, not up to 1.5 times that. */
+	rb_stuck_clock(rb, cons, rb_now_ns());
 	rm /= 2;
 	return rm == 0 ? 1 : rm > INT_MAX ? INT_MAX : (int)rm;
 }
