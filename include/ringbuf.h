@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "ringbuf_format.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,10 +42,9 @@ extern "C" {
 #define RINGBUF_PROD_POS       3
 #define RINGBUF_OVERWRITE_POS  4
 #define RINGBUF_PENDING_POS    5      /* extension: oldest uncommitted record */
-#define RINGBUF_BUSY_BIT       (1U << 31)  /* record header */
-#define RINGBUF_DISCARD_BIT    (1U << 30)
-#define RINGBUF_HDR_SZ         8
-#define RINGBUF_F_OVERWRITE    (1U << 19)  /* creation flag */
+/* The record header bits (RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT),
+ * RINGBUF_HDR_SZ and RINGBUF_F_OVERWRITE are part of the shared-memory
+ * format: they live in ringbuf_format.h, included here. */
 
 /* Declare an options struct of TYPE named NAME, zero-filled, with sz set. */
 #define RINGBUF_DECLARE_OPTS(TYPE, NAME, ...)                                  \

@@ -26,7 +26,14 @@
 #ifndef RINGBUF_FORMAT_H
 #define RINGBUF_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* Record header (values equal the kernel's BPF_RINGBUF_*). */
+#define RINGBUF_BUSY_BIT       (1U << 31)  /* len: still being written */
+#define RINGBUF_DISCARD_BIT    (1U << 30)  /* len: dropped by its producer */
+#define RINGBUF_HDR_SZ         8           /* u32 len + u32 pg_off */
+#define RINGBUF_F_OVERWRITE    (1U << 19)  /* meta.flags: flight-recorder mode */
 
 #define RINGBUF_MAGIC          0x31465542474e4952ULL /* "RINGBUF1" read as a little-endian u64 */
 #define RINGBUF_FORMAT_VERSION 1
@@ -110,5 +117,63 @@ struct ringbuf_meta {
 	/* lines 3..: producer slots, 32 bytes each */
 	struct ringbuf_producer_slot producers[RINGBUF_MAX_PRODUCERS]; /* 192 */
 };
+
+/*
+ * The offsets above are the format: a compiler that lays the structs out
+ * differently, or a change that moves a field, must not build.
+ */
+#ifdef __cplusplus
+#define RINGBUF_STATIC_ASSERT static_assert
+#else
+#define RINGBUF_STATIC_ASSERT _Static_assert
+#endif
+#define RINGBUF_FORMAT_OFF(type, field, off) \
+	RINGBUF_STATIC_ASSERT(offsetof(struct type, field) == (off), #type "." #field " is at " #off)
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, owner, 0);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, pid, 0);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, start_lo, 4);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, start_time, 8);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, records, 16);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, pidns, 24);
+RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_producer_slot) == 32, "a producer slot is 32 bytes");
+RINGBUF_FORMAT_OFF(ringbuf_meta, magic, 0);
+RINGBUF_FORMAT_OFF(ringbuf_meta, version, 8);
+RINGBUF_FORMAT_OFF(ringbuf_meta, meta_size, 12);
+RINGBUF_FORMAT_OFF(ringbuf_meta, page_size, 16);
+RINGBUF_FORMAT_OFF(ringbuf_meta, flags, 20);
+RINGBUF_FORMAT_OFF(ringbuf_meta, data_size, 24);
+RINGBUF_FORMAT_OFF(ringbuf_meta, word_size, 32);
+RINGBUF_FORMAT_OFF(ringbuf_meta, mode, 36);
+RINGBUF_FORMAT_OFF(ringbuf_meta, recover_ms, 40);
+RINGBUF_FORMAT_OFF(ringbuf_meta, create_time_ns, 48);
+RINGBUF_FORMAT_OFF(ringbuf_meta, dropped_records, 64);
+RINGBUF_FORMAT_OFF(ringbuf_meta, wakeups, 72);
+RINGBUF_FORMAT_OFF(ringbuf_meta, overwritten_records, 80);
+RINGBUF_FORMAT_OFF(ringbuf_meta, overwritten_bytes, 88);
+RINGBUF_FORMAT_OFF(ringbuf_meta, reclaim_lock, 96);
+RINGBUF_FORMAT_OFF(ringbuf_meta, reclaimed_pos, 104);
+RINGBUF_FORMAT_OFF(ringbuf_meta, delivered_records, 128);
+RINGBUF_FORMAT_OFF(ringbuf_meta, delivered_bytes, 136);
+RINGBUF_FORMAT_OFF(ringbuf_meta, discarded_records, 144);
+RINGBUF_FORMAT_OFF(ringbuf_meta, orphaned_records, 152);
+RINGBUF_FORMAT_OFF(ringbuf_meta, corrupt_events, 160);
+RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_claim, 168);
+RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_pid, 168);
+RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_start_lo, 172);
+RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_start, 176);
+RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_pidns, 184);
+RINGBUF_FORMAT_OFF(ringbuf_meta, producers, 192);
+RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_meta) == 192 + 32 * RINGBUF_MAX_PRODUCERS,
+	       "the meta page's size is part of the format");
+RINGBUF_STATIC_ASSERT(RINGBUF_CONS_WAITING_OFF + 4 <= RINGBUF_CONS_READ_POS_OFF &&
+	       RINGBUF_CONS_READ_POS_OFF % 64 == 0,
+	       "consumer-page fields do not overlap; read_pos has a line of its own");
+RINGBUF_STATIC_ASSERT(RINGBUF_OVER_POS_OFF == 2 * 8 && RINGBUF_PENDING_POS_OFF == 8,
+	       "producer page: the kernel's struct bpf_ringbuf order");
+/* Fields are native-endian, but the magic is defined as the bytes "RINGBUF1"
+ * and pg_off/len share one u64 load in the consumer: both assume little
+ * endian, as every platform with BPF ring buffers that we build for is. */
+RINGBUF_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the format's magic and header loads assume a little-endian host");
 
 #endif /* RINGBUF_FORMAT_H */
