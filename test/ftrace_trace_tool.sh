@@ -30,7 +30,8 @@ gone() { # pid: its instance must not be left behind
 # of a slow sanitizer build), stopped by SIGINT.
 "$R" trace -e ftrace:print --interval 0 >"$out" 2>"$err" &
 pid=$!
-for _ in $(seq 100); do [ -d "$T/instances/ringbuf-$pid" ] && break; sleep 0.05; done
+# A loaded machine can take seconds to start it: wait while it lives.
+for _ in $(seq 600); do [ -d "$T/instances/ringbuf-$pid" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 [ -w "$T/instances/ringbuf-$pid/trace_marker" ] || { kill $pid; wait $pid
 	grep -q "cannot map" "$err" && { echo "skip: $(cat "$err")"; exit 77; }; fail "no instance"; }
 sleep 0.3
