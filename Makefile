@@ -34,7 +34,7 @@ TESTLIB   := $(BUILD)/libtestutil.a
 TESTS     := $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c))
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TOOL_SRCS := $(wildcard tools/*.c) $(wildcard bench/*.c)
-TOOL_HDRS := $(wildcard tools/*.h bench/*.h)
+TOOL_HDRS := $(wildcard tools/*.h tools/*.def bench/*.h)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/*.c))
 
 STATIC    := $(BUILD)/libringbuf.a

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ringbuf.h>
+
 #include "cli.h"
 
 static const char *prog = "ringbuf";
@@ -324,4 +326,49 @@ int cli_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+volatile sig_atomic_t cli_stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	cli_stop_requested = 1;
+}
+
+void cli_catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;  /* no SA_RESTART: blocking calls see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_ring_error(const char *subcmd, const char *name, int err)
+{
+	const char *detail = ringbuf_strerror_detail();
+
+	if (err < 0)
+		err = -err;
+	if (err == EOPNOTSUPP)
+		cli_errf(subcmd, name, "named rings are not available in this build (%s)", strerror(err));
+	else if (err == EBADMSG || err == EPROTO)
+		cli_errf(subcmd, name, "not a ring (%s)%s%s", strerror(err),
+			 detail && *detail ? ": " : "", detail ? detail : "");
+	else if (detail && *detail)
+		cli_errf(subcmd, name, "%s (%s)", strerror(err), detail);
+	else
+		cli_err(subcmd, name, err);
+}
+
+struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role)
+{
+	struct ringbuf *rb = ringbuf_open(name, role);
+
+	if (!rb)
+		cli_ring_error(subcmd, name, errno);
+	return rb;
 }

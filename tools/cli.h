@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the subcommands of the `ringbuf` tool (tools/ringbuf.c,
+ * Helpers shared by the subcommands of the `ringbuf` tool (tools/main.c,
  * tools/cmd_*.c, bench/). Use them so that every subcommand speaks the same
  * way:
  *
@@ -27,6 +27,7 @@
 #ifndef RINGBUF_CLI_H
 #define RINGBUF_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,5 +92,23 @@ void cli_progress_done(void);
 
 /* Write all of buf to fd, retrying on EINTR and short writes: 0 or -errno. */
 int cli_write_all(int fd, const void *buf, size_t len);
+
+/* The subcommands (commands.def): int cmd_NAME(int argc, char **argv),
+ * argv[0] is the subcommand's name; returns an exit code. */
+#define CLI_COMMAND(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef CLI_COMMAND
+
+/* Set by SIGINT/SIGTERM once cli_catch_stop() installed the handler (no
+ * SA_RESTART: a blocking call returns EINTR and loops check this flag). */
+extern volatile sig_atomic_t cli_stop_requested;
+void cli_catch_stop(void);
+
+struct ringbuf;
+/* "ringbuf SUBCMD: NAME: cause (library detail)" for a failed open/create;
+ * err is a positive or negative errno. */
+void cli_ring_error(const char *subcmd, const char *name, int err);
+/* ringbuf_open(name, role), reporting a failure with cli_ring_error(). */
+struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role);
 
 #endif /* RINGBUF_CLI_H */

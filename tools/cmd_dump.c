@@ -15,8 +15,6 @@
 
 #include "cli.h"
 
-int cmd_dump(int argc, char **argv);
-
 static const char dump_help[] =
 	"Usage: ringbuf dump [OPTIONS] NAME\n"
 	"Print the newest committed records of the ring NAME, oldest first, without\n"
@@ -88,17 +86,9 @@ int cmd_dump(int argc, char **argv)
 		return cli_usage(argv[0], "expected exactly one ring NAME");
 	name = argv[optind];
 
-	rb = ringbuf_open(name, RINGBUF_PRODUCER);
-	if (!rb) {
-		int err = errno;
-		const char *detail = ringbuf_strerror_detail();
-
-		if (detail && *detail)
-			cli_errf(argv[0], name, "%s (%s)", strerror(err), detail);
-		else
-			cli_err(argv[0], name, err);
+	rb = cli_open_ring(argv[0], name, RINGBUF_PRODUCER);
+	if (!rb)
 		return CLI_EXIT_FAIL;
-	}
 	ret = ringbuf_snapshot(rb, print_one, &d, (size_t)max_records, (size_t)max_bytes);
 	ringbuf_free(rb);
 	if (d.err) {

@@ -27,9 +27,8 @@
 
 #include <ringbuf.h>
 
-#include "../src/ftrace.h"
-
-int cmd_trace(int argc, char **argv);
+#include "../src/ftrace.h"  /* the format decoder: library internals */
+#include "cli.h"
 
 #define MAX_EVENTS 32
 #define MAX_CPUS   256
