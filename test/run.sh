@@ -60,6 +60,13 @@ if [ -f model/Makefile ] && [ -z "${TEST_FILTER:-}" -o "${TEST_FILTER:-}" = mode
 	else skip=$((skip+1)); echo "SKIP model: spin is not installed"; fi
 fi
 
+# Checks of the tree itself (documents against code), once.
+for s in test/check/*.sh; do
+	[ -f "$s" ] || continue
+	case $s in *"${TEST_FILTER:-}"*) ;; *) continue;; esac
+	run_one "$s" bash "$s"
+done
+
 [ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
