@@ -17,5 +17,12 @@ cc -Wall -Werror -o "$prefix/quick_static" examples/quickstart.c $(pkg-config --
 "$prefix/quick_static" | grep -q "^42 demo"
 # Only the API is exported from the shared library.
 ! nm -D --defined-only "$prefix/lib/libringbuf.so" | awk '$2 == "T" {print $3}' | grep -v '^ringbuf_'
+# ... and from the static archive: an internal name would collide with a
+# program's own (a program defining rb_testpoint_hit must still link).
+! nm -g --defined-only "$prefix/lib/libringbuf.a" | awk 'NF == 3 {print $3}' | grep -v '^ringbuf_'
+printf 'void rb_testpoint_hit(const char *n);\nvoid rb_testpoint_hit(const char *n) { (void)n; }\n' > "$prefix/collide.c"
+cc -Wall -Werror -o "$prefix/quick_collide" examples/quickstart.c "$prefix/collide.c" \
+	$(pkg-config --cflags libringbuf) "$prefix/lib/libringbuf.a" -pthread
+"$prefix/quick_collide" | grep -q "^42 demo"
 [ -f "$prefix/include/ringbuf.h" ] && [ -x "$prefix/bin/ringbuf" ]
 echo "installed library OK"
