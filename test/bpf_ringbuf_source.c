@@ -63,16 +63,6 @@ static void *wait_poll(void *arg)
 	return NULL;
 }
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "watchdog: poll was never woken\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(2);
-}
-
 /* Records a run of the program emits: repeat runs, one number each. */
 static uint64_t expect_delivered(uint64_t first, uint64_t runs)
 {
@@ -130,17 +120,16 @@ int main(void)
 
 	/* Wakeups: a poll asleep with no timeout is woken by the kernel when
 	 * the program commits (adaptive rule: the consumer is caught up). */
-	signal(SIGALRM, on_alarm);
 	for (int i = 0; i < 20; i++) {
 		struct waiter w = { .c = c, .ret = -1 };
 		pthread_t t;
 
-		alarm(10);
+		test_watchdog(10, "in poll(-1): never woken by the BPF program's commit");
 		CHECK(pthread_create(&t, NULL, wait_poll, &w) == 0);
 		usleep(i < 3 ? 20000 : 1000);  /* usually asleep by then */
 		need(bpfprog_run(prog, 3), "BPF_PROG_TEST_RUN");
 		pthread_join(t, NULL);
-		alarm(0);
+		test_watchdog(0, NULL);
 		runs += 3;
 		CHECK(w.ret >= 1);
 		/* One wakeup may be consumed in two polls: drain the rest. */

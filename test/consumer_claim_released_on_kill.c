@@ -46,7 +46,7 @@ int main(void)
 
 	kill(kid, SIGKILL);
 	/* Not reaped yet: a zombie holds nothing. */
-	alarm(10);
+	test_watchdog(10, "waiting for the killed consumer's claim to be released");
 	while (!(rb = ringbuf_open(name, RINGBUF_CONSUMER))) {
 		CHECK_EQ(errno, EBUSY);
 		usleep(1000);

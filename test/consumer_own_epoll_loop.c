@@ -57,7 +57,7 @@ int main(void)
 	total = test_scaled(200000);
 	next = 0;
 	CHECK(pthread_create(&t, NULL, producer, rb) == 0);
-	alarm(60);
+	test_watchdog(60, "in the own epoll loop for every record (lost wakeup?)");
 	while (next < total) {
 		int r = ringbuf_consumer_wait_prepare(c);
 

@@ -20,16 +20,6 @@ static int count(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "watchdog: poll(-1) never recovered the dead producer's record\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(2);
-}
-
 int main(void)
 {
 	RINGBUF_OPTS(o, .recover_ms = RECOVER_MS);
@@ -53,12 +43,11 @@ int main(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK_EQ(ringbuf_output(rb, "ok", 3, 0), 0);   /* behind the orphan */
 
-	signal(SIGALRM, on_alarm);
-	alarm(10);
+	test_watchdog(10, "in poll(-1): the dead producer's record never recovered");
 	t0 = test_now_ns();
 	while (n < 1)
 		CHECK(ringbuf_consumer_poll(c, -1) >= 0);
-	alarm(0);
+	test_watchdog(0, NULL);
 	CHECK(test_now_ns() - t0 >= (RECOVER_MS - 10) * 1000000ULL);
 	CHECK_EQ(n, 1);
 	CHECK(ringbuf_get_stats(rb, &st) == 0);

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 		pids[i] = cp_spawn_producer(name, (uint32_t)i, per, i < NTP ? tp : NULL, NULL);
 	}
 
-	alarm(60);
+	test_watchdog(60, "waiting for every producer's records (dead ones recovered)");
 	t0 = test_now_ns();
 	/* Kill the random ones at random moments while they write. */
 	for (int i = NTP; i < NTP + NRAND; i++) {

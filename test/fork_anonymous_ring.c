@@ -47,7 +47,7 @@ int main(void)
 			_exit(0);
 		}
 	}
-	alarm(60);
+	test_watchdog(60, "polling for the fork children's records");
 	while (s.n < 2 * per)
 		CHECK(ringbuf_poll(rb, on_rec, &s, -1) >= 0);
 	for (int k = 0; k < 2; k++) {

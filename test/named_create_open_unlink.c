@@ -85,7 +85,7 @@ static void one(const char *name, const char *obj_path, const char *wake_path)
 	CHECK_EQ(errno, EBUSY);
 	CHECK(*ringbuf_strerror_detail());
 
-	alarm(60);
+	test_watchdog(60, "polling for the producer's records");
 	while (s.n < per)
 		CHECK(ringbuf_poll(rb, on_rec, &s, -1) >= 0);
 	CHECK(waitpid(kid, &status, 0) == kid);

@@ -54,7 +54,7 @@ int main(void)
 		rb = ringbuf_create(names[i], 4 * test_page_size(), &open_to_all);
 		CHECK(rb);
 		CHECK_EQ(as_nobody(names[i]), 0);
-		alarm(10);
+		test_watchdog(10, "polling for the other uid's record");
 		n = 0;
 		while (n < 1)
 			CHECK(ringbuf_poll(rb, test_count_long, &n, -1) >= 0);

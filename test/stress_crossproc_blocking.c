@@ -46,10 +46,11 @@ int main(int argc, char **argv)
 	for (long q = 0; q < per; q++)
 		cp_is_discard((uint64_t)q) ? discards++ : want++;
 
-	alarm(60); /* a lost wakeup hangs poll(-1): fail instead */
+	/* a lost wakeup hangs poll(-1): fail instead */
+	test_watchdog(60, "in poll(-1) for every producer's records (lost wakeup?)");
 	while (s.chk.delivered < NPROD * want)
 		CHECK(ringbuf_poll(rb, on_rec, &s, -1) >= 0);
-	alarm(0);
+	test_watchdog(0, NULL);
 	for (int i = 0; i < NPROD; i++) {
 		uint64_t e;
 

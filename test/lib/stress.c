@@ -28,16 +28,6 @@ struct consumer_state {
 };
 
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-	/* async-signal-safe: report and leave */
-	static const char msg[] = "stress: watchdog fired: consumer made no progress (lost wakeup?)\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(2);
-}
-
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
@@ -140,7 +130,6 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		s.seen[i] = calloc((size_t)per, 1);
 		CHECK(prods[i].discarded && s.seen[i]);
 	}
-	signal(SIGALRM, on_alarm);
 	for (int i = 0; i < n; i++)
 		CHECK(pthread_create(&prods[i].thread, NULL, produce, &prods[i]) == 0);
 
@@ -162,7 +151,8 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	while (cfg->overwrite ? __atomic_load_n(&done, __ATOMIC_ACQUIRE) < n : s.ended < n) {
 		int ret;
 
-		alarm((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60));
+		test_watchdog((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60),
+			      "consuming: the consumer made no progress (lost wakeup?)");
 		if (cfg->consumer == STRESS_BLOCKING)
 			ret = ringbuf_poll(rb, on_record, &s, -1);
 		else if (cfg->consumer == STRESS_MANAGER)
@@ -176,7 +166,7 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		if (ret == 0 && cfg->consumer == STRESS_BUSY)
 			sched_yield();
 	}
-	alarm(0);
+	test_watchdog(0, NULL);
 	ringbuf_consumer_free(mgr);
 	ringbuf_free(idle);
 	for (int i = 0; i < n; i++)

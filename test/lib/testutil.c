@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,4 +86,25 @@ int test_count_long(void *ctx, void *data, size_t size)
 	(void)data; (void)size;
 	++*(long *)ctx;
 	return 0;
+}
+
+static char watchdog_msg[256];
+
+static void watchdog_fired(int sig)
+{
+	(void)sig;
+	/* async-signal-safe: the message was formatted when armed */
+	if (write(2, watchdog_msg, strlen(watchdog_msg)) < 0)
+		_exit(3);
+	_exit(2);
+}
+
+void test_watchdog(unsigned seconds, const char *what)
+{
+	if (seconds) {
+		snprintf(watchdog_msg, sizeof(watchdog_msg), "%s: watchdog: still %s after %u s\n",
+			 program_invocation_short_name, what, seconds);
+		signal(SIGALRM, watchdog_fired);
+	}
+	alarm(seconds);
 }

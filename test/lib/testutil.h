@@ -43,5 +43,10 @@ uint64_t test_rand(uint64_t *state);
 int test_count_int(void *ctx, void *data, size_t size);
 int test_count_long(void *ctx, void *data, size_t size);
 uint64_t test_now_ns(void);
+/* Arm (or, with seconds 0, disarm) a watchdog: if it is not disarmed or
+ * re-armed within `seconds`, the test fails with a line naming the program
+ * and what it was waiting for ("still <what> after N s"), instead of
+ * hanging or dying of an unhandled SIGALRM. */
+void test_watchdog(unsigned seconds, const char *what);
 
 #endif
