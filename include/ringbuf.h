@@ -117,6 +117,29 @@ RINGBUF_API int ringbuf_wait_prepare(struct ringbuf *rb);
 /* Wait up to timeout_ms (-1: forever) for data on this ring and consume it. */
 RINGBUF_API int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms);
 
+/* ---- hold and release: consume now, give the space back later ----
+ * For consumers that pass records on and may free them only once they are
+ * safe elsewhere (acknowledged by a broker, written to disk). Every record
+ * has a 64-bit position, unique in the ring's life (the producer position
+ * at its reservation). A held record is delivered but its space stays
+ * taken; ringbuf_release() gives it back. Held records of a consumer that
+ * dies are delivered again to the next consumer. See ringbuf_consume_hold(3). */
+typedef int (*ringbuf_hold_fn)(void *ctx, void *data, size_t size, uint64_t pos);
+/* Like ringbuf_consume_n, from the record after the last one held; n
+ * SIZE_MAX for no limit. -EOPNOTSUPP for overwrite-mode rings. */
+RINGBUF_API int ringbuf_consume_hold(struct ringbuf *rb, ringbuf_hold_fn fn, void *ctx, size_t n);
+/* Release the held record at pos and every record before it (discarded
+ * records right after it too). 0, or -EINVAL when pos is not a held record. */
+RINGBUF_API int ringbuf_release(struct ringbuf *rb, uint64_t pos);
+/* Forget the holds: the next consume delivers the held records again, from
+ * the oldest one (after a failed send). */
+RINGBUF_API int ringbuf_rewind(struct ringbuf *rb);
+/* A 16-byte identity of the ring, stable for its life and unique across
+ * rings and reboots: user rings, creation time + a random number from the
+ * meta page; kernel BPF rings, the map id + this boot's boot_id. */
+#define RINGBUF_ID_SZ 16
+RINGBUF_API int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ]);
+
 /* ---- statistics ---- */
 struct ringbuf_stats {
 	size_t sz;

@@ -86,7 +86,8 @@ struct ringbuf_meta {
 	uint32_t recover_ms;     /* 40 dead-producer timeout */
 	uint32_t __pad0;         /* 44 */
 	uint64_t create_time_ns; /* 48 CLOCK_REALTIME */
-	uint64_t __pad1;         /* 56 */
+	uint64_t ring_nonce;     /* 56 random at creation; with create_time_ns
+				  * the ring's identity (ringbuf_id) */
 
 	/* line 1: written by producers (atomic adds, rare paths only) */
 	uint64_t dropped_records;   /* 64  */

@@ -140,6 +140,7 @@ struct ringbuf *ringbuf_open_bpf(int map_fd)
 	rb->pg_off_base = RINGBUF_DATA_PGOFF;
 	/* Linux 6.19's overwrite mode (BPF_F_RB_OVERWRITE) has our value. */
 	rb->flags = info.map_flags & RINGBUF_F_OVERWRITE;
+	rb->bpf_map_id = info.id;
 	return rb;
 fail:
 	ringbuf_free(rb);

@@ -132,7 +132,12 @@ RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 	return rb_recover_stuck(rb, cons, prod, 0);
 }
 
-RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
+/* fn, or with hfn (hold mode, src/hold.c) deliver each record with its
+ * position and leave its space held: consumer_pos stays where it is, the
+ * consumer's private cursor rb->hold_pos moves. Without hfn, records held
+ * before are released along with the ones consumed now. */
+RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			      void *ctx, size_t n)
 {
 	const int zero = rb->kind == RB_KIND_USER;
 	const uint64_t batch = publish_batch(rb);
@@ -150,7 +155,9 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 	/* Only this consumer writes consumer_pos (but anyone can scribble on
 	 * it: an unaligned one cannot be ours). */
 	cons = published = rb_load_relaxed(rb->consumer_pos);
-	if (rb_unlikely(cons & 7))
+	if (rb->holding)
+		cons = rb->hold_pos;
+	if (rb_unlikely((cons & 7) || (published & 7) || cons - published > rb->size))
 		return corrupt(rb);
 	/* An idle consumer polls the header word at its position, not
 	 * producer_pos: by I2 that word stays zero until a producer writes it,
@@ -200,14 +207,14 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 			if (!(len32 & RINGBUF_DISCARD_BIT)) {
 				cnt++;
 				bytes += len;
-				ret = fn(ctx, hdr + 1, len);
+				ret = hfn ? hfn(ctx, hdr + 1, len, cons) : fn(ctx, hdr + 1, len);
 			} else {
 				discarded++;
 			}
 			/* The record stays intact until release_space zeroes
 			 * it, after the callback. */
 			cons += fp;
-			if (cons - published >= batch) {
+			if (!hfn && cons - published >= batch) {
 				release_space(rb, published, cons, zero);
 				published = cons;
 			}
@@ -216,15 +223,38 @@ RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, si
 		}
 	}
 out:
-	if (cons != published)
-		release_space(rb, published, cons, zero);
+	if (hfn) {
+		rb->hold_pos = cons;
+		rb->holding = 1;
+	} else {
+		if (cons != published)
+			release_space(rb, published, cons, zero);
+		rb->holding = 0;
+	}
 	return rb_consume_result(rb, cnt, bytes, discarded, ret);
+}
+
+RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
+{
+	return rb_consume_loop(rb, fn, NULL, ctx, n);
+}
+
+/* Where the consumer reads next: its hold cursor while it holds records,
+ * else consumer_pos. */
+RB_HIDDEN uint64_t rb_read_cursor(struct ringbuf *rb)
+{
+	return rb->holding ? rb->hold_pos : rb_load_relaxed(rb->consumer_pos);
+}
+
+RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to)
+{
+	release_space(rb, from, to, rb->kind == RB_KIND_USER);
 }
 
 /* Is there a committed (or discarded) record at the consumer position? */
 RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 {
-	uint64_t cons = rb_load_relaxed(rb->consumer_pos);
+	uint64_t cons = rb_read_cursor(rb);
 	uint64_t prod, w;
 
 	if ((rb->flags & RINGBUF_F_OVERWRITE) && rb->meta)

@@ -59,6 +59,9 @@ struct ringbuf {
 	struct ringbuf_stats local_stats; /* stats of rings without a meta page */
 	void *copy_buf;            /* overwrite mode: private record copy */
 	size_t copy_cap;
+	uint64_t hold_pos;         /* hold mode: next record to read (hold.c) */
+	int holding;               /* hold_pos is ahead of consumer_pos */
+	uint32_t bpf_map_id;       /* kernel rings: the map's id (ringbuf_id) */
 };
 
 static inline uint64_t rb_round_up_hdr(uint64_t len)
@@ -144,6 +147,11 @@ RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(pri
 
 /* consume.c — the one consume loop, for every kind of ring. */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
+RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			      void *ctx, size_t n);
+RB_HIDDEN uint64_t rb_read_cursor(struct ringbuf *rb);
+/* Zero [from, to) (user rings) and publish consumer_pos = to [C3]. */
+RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to);
 RB_HIDDEN int rb_has_data(struct ringbuf *rb);
 RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now);
 RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
@@ -176,6 +184,8 @@ RB_HIDDEN void rb_testpoint_hit(const char *name);
 
 /* util.c */
 RB_HIDDEN uint64_t rb_now_ns(void);
+/* 64 random bits (getrandom; the clock and pid when it fails). */
+RB_HIDDEN uint64_t rb_random_u64(void);
 RB_HIDDEN uint64_t rb_proc_start_time(pid_t pid);
 RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time);
 

@@ -266,7 +266,7 @@ RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb)
 	rm = rb_load_relaxed(&rb->meta->recover_ms);
 	if (rm == UINT32_MAX)
 		return -1;
-	cons = rb_load_relaxed(rb->consumer_pos);
+	cons = rb_read_cursor(rb);
 	prod = rb_load_acquire(rb->producer_pos); /* [C1] */
 	if (cons == prod || prod - cons > rb->size)
 		return -1;

@@ -109,6 +109,7 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	m->mode = opts && opts->mode ? opts->mode : 0600;
 	m->recover_ms = opts && opts->recover_ms ? opts->recover_ms : RINGBUF_DEFAULT_RECOVER_MS;
 	m->create_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	m->ring_nonce = rb_random_u64();
 	*rb->consumer_pos = start;
 	*rb->producer_pos = start;
 	*rb->pending_pos = start;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,16 @@ RB_HIDDEN uint64_t rb_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+RB_HIDDEN uint64_t rb_random_u64(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	/* No entropy yet (early boot): unique enough with the clock and pid. */
+	return rb_now_ns() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid() << 32;
 }
 
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks.

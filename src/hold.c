@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hold and release (ringbuf_consume_hold(3)): the consumer reads ahead of
+ * the consumer_pos it publishes, with a private cursor (rb->hold_pos), and
+ * moves consumer_pos — which frees the space for producers — only when the
+ * caller says its records are safe. The ring is the buffer: what is held
+ * survives the consumer's death, because the next consumer starts at
+ * consumer_pos. The loop itself is rb_consume_loop (consume.c).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int ringbuf_consume_hold(struct ringbuf *rb, ringbuf_hold_fn fn, void *ctx, size_t n)
+{
+	if (!rb || !fn)
+		return -EINVAL;
+	if (!(rb->role & RINGBUF_CONSUMER))
+		return -EPERM;
+	/* Overwrite mode moves the read cursor from the producer side: a
+	 * hold there would not hold anything. */
+	if (rb->flags & RINGBUF_F_OVERWRITE)
+		return -EOPNOTSUPP;
+	if (n == 0)
+		return 0;
+	return rb_consume_loop(rb, NULL, fn, ctx, n);
+}
+
+/* The end of the record at pos, a held record: its header is read again
+ * (the space is still ours, but shared memory is never trusted) and must
+ * fit below the cursor. 0 when pos is not a held record. */
+static uint64_t held_end(struct ringbuf *rb, uint64_t pos)
+{
+	uint64_t w = rb_load_acquire(rb_hdr_at(rb, pos)); /* [C2] */
+	uint32_t len32 = rb_hdr_len(w);
+	uint64_t fp;
+
+	if (w == 0 || (len32 & RINGBUF_BUSY_BIT))
+		return 0;
+	fp = rb_round_up_hdr(len32 & ~RINGBUF_DISCARD_BIT);
+	if (fp > rb->hold_pos - pos ||
+	    (rb->kind == RB_KIND_USER && rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos)))
+		return 0;
+	return pos + fp;
+}
+
+int ringbuf_release(struct ringbuf *rb, uint64_t pos)
+{
+	uint64_t cons, end, next;
+
+	if (!rb)
+		return -EINVAL;
+	if (!(rb->role & RINGBUF_CONSUMER))
+		return -EPERM;
+	if (!rb->holding)
+		return -EINVAL;
+	cons = rb_load_relaxed(rb->consumer_pos);
+	if ((pos & 7) || pos - cons >= rb->hold_pos - cons || rb->hold_pos - cons > rb->size)
+		return -EINVAL;
+	end = held_end(rb, pos);
+	if (!end)
+		return -EINVAL;
+	/* Discarded records right after it were never delivered: nobody
+	 * would release them otherwise. */
+	while (end != rb->hold_pos && (next = held_end(rb, end)) &&
+	       (rb_hdr_len(rb_load_relaxed(rb_hdr_at(rb, end))) & RINGBUF_DISCARD_BIT))
+		end = next;
+	rb_release_space(rb, cons, end);
+	if (end == rb->hold_pos)
+		rb->holding = 0;
+	return 0;
+}
+
+int ringbuf_rewind(struct ringbuf *rb)
+{
+	if (!rb)
+		return -EINVAL;
+	if (!(rb->role & RINGBUF_CONSUMER))
+		return -EPERM;
+	rb->holding = 0;
+	return 0;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* This boot's identity, /proc/sys/kernel/random/boot_id ("xxxxxxxx-xxxx-
+ * ..."), folded to 64 bits. 0 when it cannot be read. */
+static uint64_t boot_id64(void)
+{
+	char buf[64];
+	uint64_t v = 0;
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	for (ssize_t i = 0, k = 0; i < n; i++) {
+		int c = buf[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			continue;
+		/* 32 hex digits: the first 16 and the last 16 xor-folded. */
+		v ^= (uint64_t)d << (4 * (15 - (k++ & 15)));
+	}
+	return v;
+}
+
+int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ])
+{
+	if (!rb || !id)
+		return -EINVAL;
+	if (rb->kind == RB_KIND_BPF) {
+		/* Map ids are not reused until the 31-bit id space wraps;
+		 * maps do not survive a reboot, boot_id tells boots apart. */
+		put_u64(id, rb->bpf_map_id);
+		put_u64(id + 8, boot_id64());
+		return 0;
+	}
+	if (!rb->meta)
+		return -EOPNOTSUPP;
+	put_u64(id, rb_load_relaxed(&rb->meta->create_time_ns));
+	put_u64(id + 8, rb_load_relaxed(&rb->meta->ring_nonce));
+	return 0;
+}
