@@ -1633,7 +1633,7 @@ static const char bench_help[] =
 "                       8,64,256,1024; multiples of 8, 8..4096)\n"
 "  -p, --producers N    only our rows with N producers (1 or 2)\n"
 "  -f, --filter TEXT    only rows whose name contains TEXT\n"
-"  -j, --json           JSON output\n"
+"  -j, --json           JSON output (errors as JSON objects too)\n"
 "  -c, --csv            CSV output\n"
 "      --idle-spins N   busy consumers (all of them) execute N pause\n"
 "                       instructions after a consume that found nothing\n"
@@ -1660,7 +1660,7 @@ int bench_main(int argc, char **argv)
 	double per_run;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "qd:r:s:p:f:jch", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":qd:r:s:p:f:jch", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'q': quick = 1; break;
 		case 'd':
@@ -1706,10 +1706,10 @@ int bench_main(int argc, char **argv)
 			if (*end || idle_spins < 0 || idle_spins > 100000)
 				return cli_usage(argv[0], "invalid idle spins '%s'", optarg);
 			break;
-		case 'j': c.json = 1; break;
+		case 'j': c.json = cli_json = 1; break;
 		case 'c': c.csv = 1; break;
 		case 'h': fputs(bench_help, stdout); return CLI_EXIT_OK;
-		default: return cli_usage(argv[0], "bad option");
+		default: return cli_bad_option(argv[0], argv, opt);
 		}
 	}
 	if (optind != argc)

@@ -3,8 +3,9 @@
  * Named rings: creation, attach, validation of a file we did not write,
  * producer slots, the consumer claim and the wake FIFO.
  *
- * A name without '/' is a POSIX shared memory object (shm_open("/name")); a
- * name with '/' is a path to a regular file (tmpfs, hugetlbfs, ...). Next to
+ * A name without '/' is a POSIX shared memory object (shm_open("/name")), and
+ * so is "/name" with no other slash, as shm_open(3) users write it; any
+ * other name with '/' is a path to a regular file (tmpfs, hugetlbfs, ...). Next to
  * it lives the wake FIFO: /dev/shm/NAME.wake or PATH.wake.
  *
  * Everything in the file is untrusted when we open it: the meta page is
@@ -274,6 +275,9 @@ static int parse_name(const char *name, struct names *n)
 
 	if (!name || !*name)
 		return rb_errorf(EINVAL, "empty ring name");
+	/* As shm_open(3): "/x" with no other slash is the shm object x. */
+	if (name[0] == '/' && name[1] && !strchr(name + 1, '/'))
+		name++;
 	len = strlen(name);
 	n->is_shm = !strchr(name, '/');
 	if (n->is_shm) {

@@ -27,8 +27,8 @@ n=$(echo "$all" | wc -l)
 [ "$all" = "$(seq $((2001 - n)) 2000 | sed 's/^/event /')" ] || fail "dump is not the newest records in order"
 # --max-bytes: "event 2000" is 10 bytes, "event 1999" 10: 25 bytes keep two.
 [ "$("$R" dump -b 25 "$ring" | wc -l)" = 2 ] || fail "--max-bytes 25"
-"$R" dump -f json -n 1 "$ring" | grep -q '"text":"event 2000"' || fail "json format"
-"$R" dump -f hex -n 1 "$ring" | grep -q '|event 2000|' || fail "hex format"
+"$R" dump -o json -n 1 "$ring" | grep -q '"text":"event 2000"' || fail "json format"
+"$R" dump -o hex -n 1 "$ring" | grep -q '|event 2000|' || fail "hex format"
 
 "$R" dump "nosuch.$$" >/dev/null 2>"$err"; rc=$?
 [ $rc = 1 ] || fail "missing ring exited $rc"

@@ -2,6 +2,7 @@
 /* Helpers shared by the subcommands of the ringbuf tool: see cli.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,45 +31,82 @@ const char *cli_prog(void)
 	return prog;
 }
 
-static void prefix(const char *subcmd, const char *ring)
+int cli_json;
+
+/* One error, either "ringbuf SUBCMD: RING: message" on stderr or, under
+ * --json, {"error":"message","command":"SUBCMD","ring":"RING"} on stdout
+ * (like bpftool: a JSON reader of stdout sees the failure too). */
+static void verr(const char *subcmd, const char *ring, const char *fmt, va_list ap)
 {
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	cli_progress_done();
-	fprintf(stderr, "%s", prog);
-	if (subcmd)
-		fprintf(stderr, " %s", subcmd);
-	fprintf(stderr, ": ");
-	if (ring)
-		fprintf(stderr, "%s: ", ring);
+	if (cli_json) {
+		fflush(stdout);
+		fputs("{\"error\":", stdout);
+		cli_json_str(stdout, msg, strlen(msg));
+		if (subcmd) {
+			fputs(",\"command\":", stdout);
+			cli_json_str(stdout, subcmd, strlen(subcmd));
+		}
+		if (ring) {
+			fputs(",\"ring\":", stdout);
+			cli_json_str(stdout, ring, strlen(ring));
+		}
+		fputs("}\n", stdout);
+		fflush(stdout);
+		return;
+	}
+	fprintf(stderr, "%s%s%s: %s%s%s\n", prog, subcmd ? " " : "", subcmd ? subcmd : "",
+		ring ? ring : "", ring ? ": " : "", msg);
 }
 
 void cli_err(const char *subcmd, const char *ring, int err)
 {
-	prefix(subcmd, ring);
-	fprintf(stderr, "%s\n", strerror(err < 0 ? -err : err));
+	cli_errf(subcmd, ring, "%s", cli_strerror(err));
 }
 
 void cli_errf(const char *subcmd, const char *ring, const char *fmt, ...)
 {
 	va_list ap;
 
-	prefix(subcmd, ring);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(subcmd, ring, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_usage(const char *subcmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	prefix(subcmd, NULL);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(subcmd, NULL, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s%s%s --help' for more information.\n", prog,
-		subcmd ? " " : "", subcmd ? subcmd : "");
+	if (!cli_json)
+		fprintf(stderr, "Try '%s%s%s --help' for more information.\n", prog,
+			subcmd ? " " : "", subcmd ? subcmd : "");
 	return CLI_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *subcmd, char **argv, int c)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		return cli_usage(subcmd, "option '%s' needs a value", arg);
+	if (optopt && strncmp(arg, "--", 2))
+		return cli_usage(subcmd, "unknown option '-%c'", optopt);
+	return cli_usage(subcmd, "unknown option '%s'", arg);
+}
+
+const char *cli_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == E2BIG)
+		return "record larger than the ring";
+	return strerror(err);
 }
 
 int cli_output_failed(const char *subcmd)
@@ -350,24 +388,36 @@ void cli_catch_stop(void)
 void cli_ring_error(const char *subcmd, const char *name, int err)
 {
 	const char *detail = ringbuf_strerror_detail();
+	const char *cause;
 
 	if (err < 0)
 		err = -err;
-	if (err == EOPNOTSUPP)
-		cli_errf(subcmd, name, "named rings are not available in this build (%s)", strerror(err));
-	else if (err == EBADMSG || err == EPROTO)
-		cli_errf(subcmd, name, "not a ring (%s)%s%s", strerror(err),
-			 detail && *detail ? ": " : "", detail ? detail : "");
-	else if (detail && *detail)
-		cli_errf(subcmd, name, "%s (%s)", strerror(err), detail);
-	else
-		cli_err(subcmd, name, err);
+	cause = cli_strerror(err);
+	if (err == EOPNOTSUPP) {
+		cli_errf(subcmd, name, "named rings are not available in this build");
+	} else if (!detail || !*detail) {
+		cli_errf(subcmd, name, "%s", cause);
+	} else if (strstr(detail, strerror(err))) {
+		/* "cannot open ring 'x': No such file or directory": the ring is
+		 * named already, say the cause once. */
+		if (!strncmp(detail, "cannot ", 7) && strstr(detail, " ring '"))
+			cli_errf(subcmd, name, "%s", cause);
+		else
+			cli_errf(subcmd, name, "%s", detail);
+	} else if (err == EBADMSG || err == EPROTO) {
+		cli_errf(subcmd, name, "not a ring: %s", !strncmp(detail, "not a ring: ", 12) ? detail + 12 : detail);
+	} else {
+		cli_errf(subcmd, name, "%s (%s)", cause, detail);
+	}
 }
 
 struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role)
 {
-	struct ringbuf *rb = ringbuf_open(name, role);
+	struct ringbuf *rb;
 
+	if (cli_is_bpffs(name))
+		return cli_open_bpf_path(subcmd, name, NULL);
+	rb = ringbuf_open(name, role);
 	if (!rb)
 		cli_ring_error(subcmd, name, errno);
 	return rb;

@@ -42,7 +42,19 @@
 void cli_init(const char *prog);
 const char *cli_prog(void);
 
-/* "ringbuf SUBCMD: RING: strerror(err)" on stderr; err is a positive or
+/* Set by --json (any subcommand, or `ringbuf --json COMMAND`): errors are
+ * printed as {"error":"cause","command":"SUBCMD","ring":"RING"} lines on
+ * stdout instead of text on stderr. */
+extern int cli_json;
+
+/* The options every subcommand takes, last in its getopt_long table: handle
+ * 'j' (cli_json = 1) and 'h' (print the help). */
+#define CLI_COMMON_OPTIONS \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
+/* "ringbuf SUBCMD: RING: cli_strerror(err)" on stderr; err is a positive or
  * negative errno. ring may be NULL. */
 void cli_err(const char *subcmd, const char *ring, int err);
 /* "ringbuf SUBCMD: RING: message" on stderr; ring may be NULL. */
@@ -52,6 +64,13 @@ void cli_errf(const char *subcmd, const char *ring, const char *fmt, ...)
  * CLI_EXIT_USAGE so callers can `return cli_usage(...)`. */
 int cli_usage(const char *subcmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The default branch of every getopt_long loop (optstring starting with
+ * ':'): "unknown option '--x'" or "option '-n' needs a value", then the hint
+ * to --help. Returns CLI_EXIT_USAGE. */
+int cli_bad_option(const char *subcmd, char **argv, int c);
+/* strerror, in the tool's words where they differ (E2BIG: "record larger
+ * than the ring"); err positive or negative. */
+const char *cli_strerror(int err);
 /* Report a failed write to stdout. Returns CLI_EXIT_OK when the reader went
  * away (EPIPE: the normal end of `ringbuf cat | head`), CLI_EXIT_FAIL
  * otherwise. Uses errno. */
@@ -108,7 +127,22 @@ struct ringbuf;
 /* "ringbuf SUBCMD: NAME: cause (library detail)" for a failed open/create;
  * err is a positive or negative errno. */
 void cli_ring_error(const char *subcmd, const char *name, int err);
-/* ringbuf_open(name, role), reporting a failure with cli_ring_error(). */
+/* ringbuf_open(name, role), reporting a failure with cli_ring_error(). A
+ * NAME on the BPF filesystem is opened as a pinned kernel ring buffer
+ * (cli_open_bpf_path) whatever the role. */
 struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role);
+
+/* Kernel BPF ring buffers (bpfmap.c). */
+struct cli_bpf_map {
+	uint32_t id, type, max_entries;
+	char name[32];
+};
+/* Is path on the BPF filesystem (a pinned object)? */
+int cli_is_bpffs(const char *path);
+int cli_bpf_map_info(int fd, struct cli_bpf_map *out);
+/* Open a pinned BPF_MAP_TYPE_RINGBUF map, or one by id, reporting failures
+ * ("ringbuf SUBCMD: PATH: cause"); map receives its id, name and size. */
+struct ringbuf *cli_open_bpf_path(const char *subcmd, const char *path, struct cli_bpf_map *map);
+struct ringbuf *cli_open_bpf_id(const char *subcmd, uint32_t id, struct cli_bpf_map *map);
 
 #endif /* RINGBUF_CLI_H */

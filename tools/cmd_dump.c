@@ -25,7 +25,8 @@ static const char dump_help[] =
 	"  -n, --max-records N    at most the N newest records (default: all)\n"
 	"  -b, --max-bytes SIZE   at most SIZE bytes of payload, newest first\n"
 	"                         (K, M, G suffixes; default: no limit)\n"
-	"  -h, --help             this text\n"
+	"  -j, --json             same as --format json (errors as JSON too)\n"
+"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (ring missing or damaged), 2 usage error.\n";
 
@@ -49,11 +50,11 @@ static int print_one(void *ctx, void *data, size_t size)
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "max-records", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "max-records", required_argument, NULL, 'n' },  /* old spelling */
 		{ "max-bytes", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	struct dump_ctx d = { .fmt = CLI_FMT_TEXT };
 	uint64_t max_records = 0, max_bytes = 0;
@@ -61,9 +62,9 @@ int cmd_dump(int argc, char **argv)
 	struct ringbuf *rb;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:n:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:f:n:b:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'o': case 'f':  /* -f: the old spelling of -o */
 			if (cli_parse_format(optarg, &d.fmt))
 				return cli_usage(argv[0], "invalid format '%s' (text, hex, json, binary)", optarg);
 			break;
@@ -75,11 +76,15 @@ int cmd_dump(int argc, char **argv)
 			if (cli_parse_size(optarg, &max_bytes) || !max_bytes)
 				return cli_usage(argv[0], "invalid byte count '%s' (examples: 4096, 64K, 1M)", optarg);
 			break;
+		case 'j':
+			cli_json = 1;
+			d.fmt = CLI_FMT_JSON;
+			break;
 		case 'h':
 			fputs(dump_help, stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage(argv[0], "bad option");
+			return cli_bad_option(argv[0], argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -96,7 +101,7 @@ int cmd_dump(int argc, char **argv)
 		return cli_output_failed(argv[0]);
 	}
 	if (ret < 0) {
-		cli_errf(argv[0], name, "cannot read the ring: %s", strerror(-ret));
+		cli_errf(argv[0], name, "cannot read the ring: %s", cli_strerror(ret));
 		return CLI_EXIT_FAIL;
 	}
 	if (cli_flush(stdout) < 0)

@@ -19,22 +19,23 @@ static const char rm_help[] =
 "Remove named rings. Processes that have a ring open keep using it.\n"
 "\n"
 "  -f, --force   no error for rings that do not exist\n"
+"  -j, --json    errors as JSON objects on standard output\n"
 "  -h, --help    show this help\n";
 
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	int c, force = 0, rc = CLI_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
+		case 'j': cli_json = 1; break;
 		case 'h': fputs(rm_help, stdout); return CLI_EXIT_OK;
-		default: return cli_usage(argv[0], "bad option");
+		default: return cli_bad_option(argv[0], argv, c);
 		}
 	}
 	if (optind >= argc)
@@ -44,11 +45,7 @@ int cmd_rm(int argc, char **argv)
 
 		if (!err || (force && err == -ENOENT))
 			continue;
-		if (err == -EOPNOTSUPP)
-			cli_errf(argv[0], argv[i], "named rings are not available in this build (%s)",
-				 strerror(EOPNOTSUPP));
-		else
-			cli_err(argv[0], argv[i], err);
+		cli_ring_error(argv[0], argv[i], err);
 		rc = CLI_EXIT_FAIL;
 	}
 	return rc;

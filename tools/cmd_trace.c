@@ -52,6 +52,7 @@ static const char trace_help[] =
 "                        wakeups (default 100; 0: wake on every event)\n"
 "                        ftrace:print (trace_marker) is always recorded\n"
 "  -s, --stats           print the per-source statistics to stderr at the end\n"
+"  -j, --json            one JSON object per event (errors as JSON too)\n"
 "  -h, --help            show this help\n"
 "\n"
 "Output: PID [CPU] SECONDS.USEC: EVENT: field=value ...\n"
@@ -147,7 +148,7 @@ static void remove_instance(void)
 	for (int i = 0; i < 50 && rmdir(inst_dir) != 0 && errno == EBUSY; i++)
 		usleep(20000);
 	if (access(inst_dir, F_OK) == 0)
-		fprintf(stderr, "ringbuf trace: could not remove %s: %s\n", inst_dir, strerror(errno));
+		cli_errf("trace", NULL, "could not remove %s: %s", inst_dir, cli_strerror(errno));
 	inst_dir[0] = 0;
 }
 
@@ -168,7 +169,17 @@ static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 		rb_ft_format_print(f, ev->data, ev->size, fields, sizeof(fields));
 	else
 		snprintf(fields, sizeof(fields), "[type %u, %u bytes]", type, ev->size);
-	if (printf("%8d [%03d] %llu.%06llu: %s: %s\n", pid, ev->cpu,
+	if (cli_json) {
+		printf("{\"pid\":%d,\"cpu\":%d,\"ts_ns\":%llu,\"event\":", pid, ev->cpu,
+		       (unsigned long long)ev->ts);
+		cli_json_str(stdout, f ? f->name : "unknown", strlen(f ? f->name : "unknown"));
+		printf(",\"fields\":");
+		cli_json_str(stdout, fields, strlen(fields));
+		if (printf("}\n") < 0) {
+			t->out_error = errno ? errno : EIO;
+			return -EPIPE;
+		}
+	} else if (printf("%8d [%03d] %llu.%06llu: %s: %s\n", pid, ev->cpu,
 		   (unsigned long long)(ev->ts / 1000000000ull),
 		   (unsigned long long)(ev->ts % 1000000000ull / 1000), f ? f->name : "unknown",
 		   fields) < 0) {
@@ -199,8 +210,7 @@ int cmd_trace(int argc, char **argv)
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	const char *events[MAX_EVENTS];
 	int nevents = 0, cpus[MAX_CPUS], ncpus = 0, opt, r, rc = 1, show_stats = 0;
@@ -213,71 +223,59 @@ int cmd_trace(int argc, char **argv)
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "e:c:d:n:b:i:sh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:sjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
-			if (nevents == MAX_EVENTS || !strchr(optarg, ':')) {
-				fprintf(stderr, "ringbuf trace: bad --event '%s' (want SYS:NAME)\n", optarg);
-				return 2;
-			}
+			if (nevents == MAX_EVENTS || !strchr(optarg, ':'))
+				return cli_usage("trace", "invalid --event '%s' (want SYS:NAME)", optarg);
 			events[nevents++] = optarg;
 			break;
 		case 'c': {
 			long v = strtol(optarg, &end, 10);
 
-			if (*end || end == optarg || v < 0 || v >= 65536 || ncpus == MAX_CPUS) {
-				fprintf(stderr, "ringbuf trace: bad --cpu '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || v < 0 || v >= 65536 || ncpus == MAX_CPUS)
+				return cli_usage("trace", "invalid --cpu '%s'", optarg);
 			cpus[ncpus++] = (int)v;
 			break;
 		}
 		case 'd':
 			duration = strtod(optarg, &end);
-			if (*end || end == optarg || duration <= 0) {
-				fprintf(stderr, "ringbuf trace: bad --duration '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || duration <= 0)
+				return cli_usage("trace", "invalid --duration '%s'", optarg);
 			break;
 		case 'n': {
 			unsigned long long v = strtoull(optarg, &end, 10);
 
-			if (*end || end == optarg || v == 0 || optarg[0] == '-') {
-				fprintf(stderr, "ringbuf trace: bad --count '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || v == 0 || optarg[0] == '-')
+				return cli_usage("trace", "invalid --count '%s'", optarg);
 			(void)v;
 			break;
 		}
 		case 'b':
 			buffer_kb = strtol(optarg, &end, 10);
-			if (*end || end == optarg || buffer_kb <= 0 || buffer_kb > (1L << 22)) {
-				fprintf(stderr, "ringbuf trace: bad --buffer-kb '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || buffer_kb <= 0 || buffer_kb > (1L << 22))
+				return cli_usage("trace", "invalid --buffer-kb '%s'", optarg);
 			break;
 		case 'i':
 			interval_ms = strtol(optarg, &end, 10);
-			if (*end || end == optarg || interval_ms < 0 || interval_ms > 60000) {
-				fprintf(stderr, "ringbuf trace: bad --interval '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || interval_ms < 0 || interval_ms > 60000)
+				return cli_usage("trace", "invalid --interval '%s'", optarg);
 			break;
 		case 's':
 			show_stats = 1;
+			break;
+		case 'j':
+			cli_json = 1;
 			break;
 		case 'h':
 			fputs(trace_help, stdout);
 			return 0;
 		default:
-			fputs(trace_help, stderr);
-			return 2;
+			return cli_bad_option(argv[0], argv, opt);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ringbuf trace: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_usage("trace", "unexpected argument '%s'", argv[optind]);
 	if (!nevents)
 		events[nevents++] = "sched:sched_switch";
 
@@ -286,13 +284,13 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	/* Re-parse --count now that we know it is valid. */
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "e:c:d:n:b:i:sh", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:sjh", opts, NULL)) != -1)
 		if (opt == 'n')
 			t->max_count = strtoull(optarg, NULL, 10);
 
 	r = rb_ft_find_tracefs(NULL, 1, tracefs, sizeof(tracefs));
 	if (r < 0) {
-		fprintf(stderr, "ringbuf trace: tracefs not found and not mountable: %s\n", strerror(-r));
+		cli_errf("trace", NULL, "tracefs not found and not mountable: %s", cli_strerror(-r));
 		free(t);
 		return 1;
 	}
@@ -309,14 +307,14 @@ int cmd_trace(int argc, char **argv)
 
 	snprintf(inst_dir, sizeof(inst_dir), "%s/instances/ringbuf-%d", tracefs, (int)getpid());
 	if (mkdir(inst_dir, 0700) != 0) {
-		fprintf(stderr, "ringbuf trace: cannot create %s: %s\n", inst_dir, strerror(errno));
+		cli_errf("trace", NULL, "cannot create %s: %s", inst_dir, cli_strerror(errno));
 		inst_dir[0] = 0;
 		free(t);
 		return 1;
 	}
 	snprintf(num, sizeof(num), "%ld", buffer_kb);
 	if ((r = inst_write("buffer_size_kb", num)) < 0)
-		fprintf(stderr, "ringbuf trace: buffer_size_kb: %s\n", strerror(-r));
+		cli_errf("trace", NULL, "buffer_size_kb: %s", cli_strerror(-r));
 	inst_write("buffer_percent", "0");          /* wake on any data */
 	fmt_add(&t->fmts, "ftrace", "print");       /* trace_marker */
 
@@ -327,7 +325,7 @@ int cmd_trace(int argc, char **argv)
 
 		if (sl == 0 || sl >= sizeof(sys) || strlen(colon + 1) == 0 ||
 		    strlen(colon + 1) >= sizeof(name) || strchr(colon + 1, '/') || memchr(events[i], '/', sl)) {
-			fprintf(stderr, "ringbuf trace: bad --event '%s'\n", events[i]);
+			cli_errf("trace", NULL, "bad --event '%s'", events[i]);
 			rc = 2;
 			goto out;
 		}
@@ -342,21 +340,21 @@ int cmd_trace(int argc, char **argv)
 			snprintf(path, sizeof(path), "events/%s/%s/enable", sys, name);
 		}
 		if (r < 0) {
-			fprintf(stderr, "ringbuf trace: no event %s: %s\n", events[i], strerror(-r));
+			cli_errf("trace", NULL, "no event %s: %s", events[i], cli_strerror(-r));
 			rc = r == -ENOENT ? 2 : 1;
 			goto out;
 		}
 		if (!strcmp(sys, "ftrace"))
 			continue;           /* always on, no enable file */
 		if ((r = inst_write(path, "1")) < 0) {
-			fprintf(stderr, "ringbuf trace: cannot enable %s: %s\n", events[i], strerror(-r));
+			cli_errf("trace", NULL, "cannot enable %s: %s", events[i], cli_strerror(-r));
 			goto out;
 		}
 	}
 
 	c = ringbuf_consumer_new();
 	if (!c) {
-		fprintf(stderr, "ringbuf trace: %s\n", strerror(errno));
+		cli_errf("trace", NULL, "%s", cli_strerror(errno));
 		goto out;
 	}
 	{
@@ -371,7 +369,7 @@ int cmd_trace(int argc, char **argv)
 		}
 		r = ringbuf_consumer_add_ftrace(c, &o, on_event, t);
 		if (r < 0) {
-			fprintf(stderr, "ringbuf trace: cannot map the ftrace buffers: %s%s\n", strerror(-r),
+			cli_errf("trace", NULL, "cannot map the ftrace buffers: %s%s", cli_strerror(-r),
 				r == -ENODEV || r == -EINVAL ? " (needs Linux 6.10+)" : "");
 			goto out;
 		}
@@ -399,19 +397,19 @@ int cmd_trace(int argc, char **argv)
 			break;
 		if (r == -EPIPE) {
 			if (t->out_error != EPIPE) {
-				fprintf(stderr, "ringbuf trace: write: %s\n", strerror(t->out_error));
+				cli_errf("trace", NULL, "write: %s", cli_strerror(t->out_error));
 				rc = 1;
 			}
 			break;
 		}
 		if (r < 0) {
-			fprintf(stderr, "ringbuf trace: %s\n", strerror(-r));
+			cli_errf("trace", NULL, "%s", cli_strerror(-r));
 			rc = 1;
 			break;
 		}
 		if (fflush(stdout) != 0) {
 			if (errno != EPIPE) {
-				fprintf(stderr, "ringbuf trace: write: %s\n", strerror(errno));
+				cli_errf("trace", NULL, "write: %s", cli_strerror(errno));
 				rc = 1;
 			}
 			break;

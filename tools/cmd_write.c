@@ -15,7 +15,7 @@
 #include "cli.h"
 
 static const char write_help[] =
-"Usage: ringbuf write [--binary] [--wait] [--flags FLAGS] NAME\n"
+"Usage: ringbuf write [--binary] [--wait] [--no-wakeup] NAME\n"
 "Write records read from standard input into a ring: one record per line\n"
 "(without its newline), or with --binary a u32 little-endian length then\n"
 "that many bytes per record (what 'ringbuf cat --format binary' prints).\n"
@@ -23,10 +23,12 @@ static const char write_help[] =
 "  -b, --binary        length-prefixed records\n"
 "  -w, --wait          when the ring is full, wait for the consumer instead\n"
 "                      of failing\n"
-"      --no-wakeup     commit with RINGBUF_NO_WAKEUP\n"
+"      --no-wakeup     commit with RINGBUF_NO_WAKEUP (the consumer is not\n"
+"                      woken; it finds the records at its next poll)\n"
+"  -j, --json          errors as JSON objects on standard output\n"
 "  -h, --help          show this help\n"
-"Exit status 1 when the ring is full (without --wait), or a record is\n"
-"larger than the ring.\n";
+"Exit status 1 when the ring is full (without --wait), a record is larger\n"
+"than the ring, or a signal interrupts --wait.\n";
 
 static int write_one(const char *subcmd, const char *name, struct ringbuf *rb,
 		     const void *p, size_t len, int wait, uint64_t flags, uint64_t nrec)
@@ -42,14 +44,17 @@ static int write_one(const char *subcmd, const char *name, struct ringbuf *rb,
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		if (err == -ENOSPC)
-			cli_errf(subcmd, name, "ring is full after %llu records (%s); use --wait to wait for a consumer",
-				 (unsigned long long)nrec, strerror(ENOSPC));
+		if (err == -ENOSPC && wait)
+			cli_errf(subcmd, name, "interrupted while waiting for room; %llu records written",
+				 (unsigned long long)nrec);
+		else if (err == -ENOSPC)
+			cli_errf(subcmd, name, "ring is full after %llu records; use --wait to wait for a consumer",
+				 (unsigned long long)nrec);
 		else if (err == -E2BIG)
-			cli_errf(subcmd, name, "record %llu of %zu bytes can never fit (%s)",
-				 (unsigned long long)nrec, len, strerror(E2BIG));
+			cli_errf(subcmd, name, "record %llu of %zu bytes is larger than the ring",
+				 (unsigned long long)nrec, len);
 		else
-			cli_err(subcmd, name, err);
+			cli_errf(subcmd, name, "record %llu: %s", (unsigned long long)nrec, cli_strerror(err));
 		return -1;
 	}
 }
@@ -60,8 +65,7 @@ int cmd_write(int argc, char **argv)
 		{ "binary", no_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ "no-wakeup", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	int c, binary = 0, wait = 0, rc = CLI_EXIT_OK;
 	uint64_t flags = 0, nrec = 0;
@@ -70,13 +74,14 @@ int cmd_write(int argc, char **argv)
 	char *buf = NULL;
 	size_t cap = 0;
 
-	while ((c = getopt_long(argc, argv, "bwh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bwjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': binary = 1; break;
 		case 'w': wait = 1; break;
 		case 'N': flags = RINGBUF_NO_WAKEUP; break;
+		case 'j': cli_json = 1; break;
 		case 'h': fputs(write_help, stdout); return CLI_EXIT_OK;
-		default: return cli_usage(argv[0], "bad option");
+		default: return cli_bad_option(argv[0], argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -97,7 +102,7 @@ int cmd_write(int argc, char **argv)
 				break;
 			if (got != 4) {
 				if (ferror(stdin))
-					cli_errf(argv[0], name, "standard input: %s", strerror(errno));
+					cli_errf(argv[0], name, "standard input: %s", cli_strerror(errno));
 				else
 					cli_errf(argv[0], name, "standard input: truncated length prefix after %llu records",
 						 (unsigned long long)nrec);
@@ -106,8 +111,8 @@ int cmd_write(int argc, char **argv)
 			}
 			len = (size_t)le[0] | (size_t)le[1] << 8 | (size_t)le[2] << 16 | (size_t)le[3] << 24;
 			if (len > ringbuf_query(rb, RINGBUF_RING_SIZE)) {
-				cli_errf(argv[0], name, "record %llu of %zu bytes can never fit (%s)",
-					 (unsigned long long)nrec, len, strerror(E2BIG));
+				cli_errf(argv[0], name, "record %llu of %zu bytes is larger than the ring",
+					 (unsigned long long)nrec, len);
 				rc = CLI_EXIT_FAIL;
 				break;
 			}
@@ -115,7 +120,7 @@ int cmd_write(int argc, char **argv)
 				char *nb = realloc(buf, len);
 
 				if (!nb) {
-					cli_err(argv[0], name, ENOMEM);
+					cli_errf(argv[0], name, "%s", cli_strerror(ENOMEM));
 					rc = CLI_EXIT_FAIL;
 					break;
 				}
@@ -133,7 +138,7 @@ int cmd_write(int argc, char **argv)
 
 			if (n < 0) {
 				if (ferror(stdin)) {
-					cli_errf(argv[0], name, "standard input: %s", strerror(errno));
+					cli_errf(argv[0], name, "standard input: %s", cli_strerror(errno));
 					rc = CLI_EXIT_FAIL;
 				}
 				break;

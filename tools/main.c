@@ -27,6 +27,7 @@ static const struct subcmd {
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: ringbuf COMMAND [OPTIONS] [ARGS]\n"
+		     "       ringbuf [--json] COMMAND ...    (errors as JSON objects too)\n"
 		     "       ringbuf --version | --help\n"
 		     "Tool of libringbuf, the Linux BPF ring buffer in user space.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
@@ -37,6 +38,14 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	cli_init("ringbuf");
+	opterr = 0;  /* every subcommand reports bad options itself: cli_bad_option() */
+	/* Global options before the command: -j/--json (as bpftool). */
+	while (argc > 1 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
+		cli_json = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

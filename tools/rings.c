@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/* Reading a named ring for display: see rings.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rings.h"
+
+void ring_path(const char *name, char *path, size_t len)
+{
+	if (name[0] == '/' && name[1] && !strchr(name + 1, '/'))
+		name++;                         /* "/x" is the shm object x */
+	if (strchr(name, '/'))
+		snprintf(path, len, "%s", name);
+	else
+		snprintf(path, len, "/dev/shm/%s", name);
+}
+
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n = pread(fd, buf, len, off);
+
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int ring_info_load(const char *name, struct ring_info *ri)
+{
+	char wake[PATH_MAX + 8];
+	struct stat wst;
+	struct ringbuf_meta *m = &ri->meta;
+	uint64_t page;
+	int fd;
+
+	memset(ri, 0, sizeof(*ri));
+	ring_path(name, ri->path, sizeof(ri->path));
+	if (lstat(ri->path, &ri->st))
+		return -errno;
+	snprintf(wake, sizeof(wake), "%s.wake", ri->path);
+	ri->wake = !lstat(wake, &wst) && S_ISFIFO(wst.st_mode);
+	ri->mode = ri->st.st_mode & 07777;
+	if (!S_ISREG(ri->st.st_mode)) {
+		ri->err = EBADMSG;
+		return 0;
+	}
+	/* O_NOFOLLOW | O_NONBLOCK: neither a symlink nor a FIFO swapped in
+	 * after the lstat can redirect or block us. */
+	fd = open(ri->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ri->err = errno;
+		return 0;
+	}
+	ri->err = EBADMSG;
+	if (read_at(fd, m, sizeof(*m), 0) || m->magic != RINGBUF_MAGIC)
+		goto out;
+	page = m->page_size;
+	if (page < 4096 || page > (1 << 24) || (page & (page - 1)) ||
+	    read_at(fd, &ri->cons, sizeof(ri->cons), (off_t)page + RINGBUF_CONS_POS_OFF) ||
+	    read_at(fd, &ri->prod, sizeof(ri->prod), (off_t)(2 * page) + RINGBUF_PROD_POS_OFF))
+		goto out;
+	ri->size = m->data_size;
+	if (!ri->size || (ri->size & (ri->size - 1)) || ri->size > (1ULL << 32))
+		goto out;
+	ri->flags = m->flags;
+	ri->used = ri->prod - ri->cons;
+	if (ri->used > ri->size)            /* overwrite mode, or garbage */
+		ri->used = ri->size;
+	ri->valid = 1;
+	ri->err = 0;
+out:
+	close(fd);
+	return 0;
+}
+
+const char *ring_proc_name(uint32_t pid, uint64_t pidns, char *buf, size_t len)
+{
+	char path[64];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (pidns && !stat("/proc/self/ns/pid", &st) && st.st_ino != pidns) {
+		snprintf(buf, len, "other pid namespace");
+		return buf;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* "cannot see" is not "dead": only ESRCH from kill says so. */
+		snprintf(buf, len, "%s", kill((pid_t)pid, 0) && errno == ESRCH ? "dead" : "?");
+		return buf;
+	}
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		n = 0;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	if (!*buf)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *ring_owner(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)uid);
+	return buf;
+}
+
+static void print_proc(FILE *out, int json, int *n, uint32_t pid, uint64_t pidns)
+{
+	char comm[64];
+
+	ring_proc_name(pid, pidns, comm, sizeof(comm));
+	if (json) {
+		fprintf(out, "%s{\"pid\":%u,\"comm\":", (*n)++ ? "," : "", pid);
+		cli_json_str(out, comm, strlen(comm));
+		fputc('}', out);
+	} else {
+		fprintf(out, "%s%u(%s)", (*n)++ ? " " : "", pid, comm);
+	}
+}
+
+void ring_print_procs(FILE *out, const struct ring_info *ri, int consumer, int json)
+{
+	const struct ringbuf_meta *m = &ri->meta;
+	uint32_t self = (uint32_t)getpid();
+	int n = 0;
+
+	if (json)
+		fputc('[', out);
+	if (ri->valid && consumer) {
+		uint32_t pid = m->consumer_pid & ~RINGBUF_OWNER_INIT;
+
+		if (pid && pid != self)
+			print_proc(out, json, &n, pid, m->consumer_pidns);
+	} else if (ri->valid) {
+		for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++) {
+			uint32_t pid = m->producers[i].pid & ~RINGBUF_OWNER_INIT;
+
+			if (pid && pid != self)
+				print_proc(out, json, &n, pid, m->producers[i].pidns);
+		}
+	}
+	if (json)
+		fputc(']', out);
+	else if (!n)
+		fputc('-', out);
+}
