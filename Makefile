@@ -159,3 +159,30 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- Python binding (python/, issue 14): `make python` builds the module
+# ringbuf for the system Python (python3-dev), with the library linked in
+# statically; `make install` puts it where that Python finds it. The whole
+# block is skipped in `all` when Python's headers are missing.
+PYTHON    ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PY_INC    := $(firstword $(wildcard /usr/include/python3*/Python.h))
+PY_MOD    := $(BUILD)/python/ringbuf.so
+# Debian's Python looks in /usr/lib/python3/dist-packages for PREFIX=/usr and
+# in PREFIX/lib/python3.X/dist-packages for any other prefix (/usr/local).
+PYTHON_SITEDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages)
+.PHONY: python install-python
+python: $(PY_MOD)
+ifneq ($(PY_INC),)
+all: python
+install: install-python
+endif
+$(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared \
+		$$($(PYTHON) -c 'import sysconfig; print("-I" + sysconfig.get_paths()["include"])') \
+		-o $@ $< $(STATIC) $(LDLIBS)
+	cp python/ringbuf.pyi $(@D)/
+install-python: $(PY_MOD)
+	install -d $(DESTDIR)$(PYTHON_SITEDIR)
+	install -m 644 $(PY_MOD) $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+	install -m 644 python/ringbuf.pyi $(DESTDIR)$(PYTHON_SITEDIR)/
