@@ -16,8 +16,10 @@
  *
  * Usage: ftrace_mmap_vs_read [markers per round (100000)] [rounds (5)] [marker bytes (32)]
  * Needs root and Linux 6.10+. Creates and removes instances/rbbench-<pid>.
- * The read(2) path walks the copies with the library's internal walker
- * (src/ftrace.h), so both paths parse every event the same way.
+ * Both paths are the library's (the method option of
+ * ringbuf_consumer_add_ftrace): the same walker parses every event. The
+ * benchmark's ftrace rows (ringbuf bench --filter ftrace) compare them with
+ * minimal hand-written readers and libtracefs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,8 +39,6 @@
 
 #include <ringbuf.h>
 
-#include "../src/ftrace.h"
-
 static char tracefs[512], inst[64], dir[700];
 static int marker_bytes = 32;
 
@@ -54,8 +54,16 @@ static int inst_write(const char *file, const char *val)
 {
 	char p[800];
 
+	int fd, r = 0;
+
 	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	return rb_ft_write_file(p, val);
+	fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 static void pin(int cpu)
@@ -136,11 +144,12 @@ static int count_cb(void *ctx, const struct ringbuf_ftrace_event *ev)
 	return 0;
 }
 
-/* Drain (live = 0) or follow a running producer (live = 1) through the
- * mapping. *ns: wall time (drain) or consumer CPU time (live). */
-static long read_mmap(long n, int live, uint64_t *ns)
+/* Drain (live = 0) or follow a running producer (live = 1) with the given
+ * method (RINGBUF_FTRACE_MMAP or _READ). *ns: wall time (drain) or consumer
+ * CPU time (live). */
+static long read_with(int method, long n, int live, uint64_t *ns)
 {
-	RINGBUF_FTRACE_OPTS(o, .tracefs = tracefs, .instance = inst);
+	RINGBUF_FTRACE_OPTS(o, .tracefs = tracefs, .instance = inst, .method = method);
 	struct ringbuf_consumer *c = ringbuf_consumer_new();
 	uint64_t t0, deadline = now_ns() + 30000000000ull;
 	long got = 0;
@@ -174,59 +183,13 @@ static long read_mmap(long n, int live, uint64_t *ns)
 		RINGBUF_FTRACE_STATS(st);
 
 		ringbuf_consumer_ftrace_stats(c, -1, &st);
-		fprintf(stderr, "mmap %s: %llu sub-buffers, %llu GET_READER\n", live ? "live" : "drain",
-			(unsigned long long)st.subbufs, (unsigned long long)st.get_reader_calls);
+		fprintf(stderr, "%s %s: %llu sub-buffers, %llu GET_READER, %llu read(2)\n",
+			method == RINGBUF_FTRACE_MMAP ? "mmap" : "read", live ? "live" : "drain",
+			(unsigned long long)st.subbufs, (unsigned long long)st.get_reader_calls,
+			(unsigned long long)st.read_calls);
 	}
 	ringbuf_consumer_free(c);
 	return r < 0 ? -1 : got;
-}
-
-static int walk_cb(void *ctx, const struct rb_ft_event *ev)
-{
-	(*(long *)ctx)++;
-	(void)ev;
-	return 0;
-}
-
-/* The same with read(2) on trace_pipe_raw (poll(2) between batches). */
-static long read_read(long n, int live, size_t subbuf, uint64_t *ns)
-{
-	char p[800];
-	uint8_t *buf = malloc(subbuf);
-	uint64_t t0, deadline = now_ns() + 30000000000ull;
-	long got = 0;
-	ssize_t len;
-	int fd, status;
-	pid_t pid;
-
-	snprintf(p, sizeof(p), "%s/per_cpu/cpu0/trace_pipe_raw", dir);
-	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || !buf) {
-		free(buf);
-		return -1;
-	}
-	if (live) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		t0 = cpu_ns();
-		pid = start_producer(n);
-		while (got < n && now_ns() < deadline) {
-			while ((len = read(fd, buf, subbuf)) > 0)
-				rb_ft_walk(buf, (size_t)len, walk_cb, &got, NULL);
-			if (got < n)
-				poll(&pfd, 1, 100);
-		}
-		*ns = cpu_ns() - t0;
-		waitpid(pid, &status, 0);
-	} else {
-		t0 = now_ns();
-		while ((len = read(fd, buf, subbuf)) > 0)
-			rb_ft_walk(buf, (size_t)len, walk_cb, &got, NULL);
-		*ns = now_ns() - t0;
-	}
-	close(fd);
-	free(buf);
-	return got;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -252,8 +215,9 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	if (rb_ft_find_tracefs(NULL, 1, tracefs, sizeof(tracefs)) < 0) {
-		fprintf(stderr, "no tracefs\n");
+	snprintf(tracefs, sizeof(tracefs), "/sys/kernel/tracing");
+	if (access("/sys/kernel/tracing/instances", F_OK) != 0) {
+		fprintf(stderr, "no tracefs at /sys/kernel/tracing\n");
 		return 77;
 	}
 	snprintf(inst, sizeof(inst), "rbbench-%d", (int)getpid());
@@ -300,9 +264,9 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				if (use_mmap)
-					gm = read_mmap(n, live, &ns_m);
+					gm = read_with(RINGBUF_FTRACE_MMAP, n, live, &ns_m);
 				else
-					gr = read_read(n, live, subbuf, &ns_r);
+					gr = read_with(RINGBUF_FTRACE_READ, n, live, &ns_r);
 			}
 			if (gm != n || gr != n) {
 				fprintf(stderr, "round %d: mmap read %ld, read(2) read %ld of %ld\n",

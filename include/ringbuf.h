@@ -203,6 +203,10 @@ struct ringbuf_ftrace_event {
 	uint32_t size;
 };
 typedef int (*ringbuf_ftrace_fn)(void *ctx, const struct ringbuf_ftrace_event *ev);
+/* How a CPU buffer is read (ringbuf_ftrace_opts.method). */
+#define RINGBUF_FTRACE_AUTO 0   /* mmap or read(2), chosen from the event sizes seen */
+#define RINGBUF_FTRACE_MMAP 1   /* the mapping and GET_READER only (6.10+) */
+#define RINGBUF_FTRACE_READ 2   /* read(2) on trace_pipe_raw only */
 struct ringbuf_ftrace_opts {
 	size_t sz;
 	const char *tracefs;    /* NULL: find it (mounted where it is) */
@@ -211,6 +215,10 @@ struct ringbuf_ftrace_opts {
 	int ncpus;
 	bool mount;             /* mount tracefs when it is not mounted */
 	bool merge;             /* deliver all CPUs in timestamp order */
+	int method;             /* RINGBUF_FTRACE_AUTO (0), _MMAP or _READ */
+	uint32_t auto_event_bytes; /* AUTO: read(2) while the mean event (bytes
+				    * in the buffer, headers included) is
+				    * smaller than this, else mmap; 0: 280 */
 };
 #define RINGBUF_FTRACE_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_ftrace_opts, NAME, __VA_ARGS__)
 /* Add the per-CPU buffers of a tracefs instance as sources. Returns the
@@ -219,9 +227,10 @@ struct ringbuf_ftrace_opts {
  * manager; ev->data is valid only during the callback. Without merge, each
  * CPU's events arrive in order; with merge, events present when a consume
  * starts arrive in timestamp order across CPUs. Wakeups follow the
- * instance's buffer_percent (0: on any data). -ENODEV/-EBUSY/-EINVAL from
- * mmap mean the kernel does not offer the mapping (before 6.10, snapshot in
- * use, memory-mapped persistent buffer). */
+ * instance's buffer_percent (0: on any data). With method MMAP,
+ * -ENODEV/-EBUSY/-EINVAL from mmap mean the kernel does not offer the
+ * mapping (before 6.10, snapshot in use, memory-mapped persistent buffer);
+ * AUTO then reads with read(2) instead. */
 RINGBUF_API int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c,
 					    const struct ringbuf_ftrace_opts *opts,
 					    ringbuf_ftrace_fn fn, void *ctx);
@@ -241,6 +250,8 @@ struct ringbuf_ftrace_stats {
 	uint64_t entries;          /* the kernel's counters (meta page) */
 	uint64_t overrun;
 	uint64_t read;
+	uint64_t read_calls;       /* read(2) on trace_pipe_raw */
+	uint64_t method_switches;  /* AUTO: between mmap and read(2) */
 };
 #define RINGBUF_FTRACE_STATS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_ftrace_stats, NAME, __VA_ARGS__)
 /* Statistics of the ftrace sources of c: one CPU, or all of them with cpu

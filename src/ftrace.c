@@ -130,94 +130,137 @@ static uint64_t fix_abs_ts(uint64_t abs, uint64_t clock)
 	return abs;
 }
 
-static int walk_corrupt(struct rb_ft_cursor *c)
-{
-	c->corrupt++;
-	c->pos = c->end;
-	return -EBADMSG;
-}
-
-int rb_ft_next(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_event *ev)
+/* The batched walk. The cursor's position and clock live in locals for the
+ * whole loop (the callback cannot alias them), the event handed to fn is
+ * built in place, and the counts are returned once: per data event, one
+ * header load, one switch, one bounds check and the call. */
+int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_batch *b)
 {
 	const uint8_t *data = sb + RB_FT_SUBBUF_HDR;
+	const ringbuf_ftrace_fn fn = b->fn;
+	void *const ctx = b->ctx;
+	const uint32_t end = c->end, skip_to = b->skip_to;
+	const size_t max = b->max;
+	struct ringbuf_ftrace_event ev;
+	uint32_t pos = c->pos;
+	uint64_t ts = c->ts, bytes = 0, walked = 0;
+	size_t n = 0;
+	int r = 0;
 
-	/* Each pass moves pos forward by at least 4 bytes or returns. */
-	while (c->pos < c->end) {
-		uint32_t left = c->end - c->pos;
-		const uint8_t *e = data + c->pos;
-		uint32_t hdr, type_len, delta, arr, total;
+	ev.cpu = b->cpu;
+	/* Each pass moves pos forward by at least 4 bytes or leaves. */
+	while (pos < end) {
+		const uint32_t left = end - pos;
+		const uint8_t *e = data + pos;
+		uint32_t hdr, type_len, delta, arr, total, size;
+		const uint8_t *payload;
 
-		if (c->pos & 3u || left < 4)
-			return walk_corrupt(c);
+		if (pos & 3u || left < 4)
+			goto corrupt;
 		hdr = rd32(e);
 		type_len = hdr & 31u;
 		delta = hdr >> 5;
-		arr = left >= 8 ? rd32(e + 4) : 0;
-
-		switch (type_len) {
-		case RB_FT_TYPE_PADDING:
-			if (delta == 0) {           /* the rest is unused */
-				c->paddings++;
-				c->pos = c->end;
-				return 0;
-			}
-			if (left < 8 || arr > left - 4)
-				return walk_corrupt(c);
-			/* A discarded event: its bytes are skipped and, as in
-			 * the kernel's reader, its delta is not added. */
-			c->paddings++;
-			c->pos += 4 + ((arr + 3u) & ~3u);
-			if (arr > left - 4 - 3)     /* rounding overshot */
-				c->pos = c->end;
-			continue;
-		case RB_FT_TYPE_TIME_EXTEND:
-			if (left < 8)
-				return walk_corrupt(c);
-			c->ts += ((uint64_t)arr << RB_FT_DELTA_BITS) | delta;
-			c->extends++;
-			c->pos += 8;
-			continue;
-		case RB_FT_TYPE_TIME_STAMP:
-			if (left < 8)
-				return walk_corrupt(c);
-			c->ts = fix_abs_ts(((uint64_t)arr << RB_FT_DELTA_BITS) | delta, c->ts);
-			c->extends++;
-			c->pos += 8;
-			continue;
-		case 0:
-			/* array[0] counts the bytes after the header, itself
-			 * included; the payload follows it. */
-			if (left < 8 || arr < 4 || arr > left - 4 || (arr & 3u))
-				return walk_corrupt(c);
-			total = 4 + arr;
-			ev->data = e + 8;
-			ev->size = arr - 4;
-			break;
-		default:                            /* 1..28 */
+		if (type_len - 1u < RB_FT_TYPE_DATA_MAX) {  /* 1..28: the common case */
 			total = 4 + type_len * 4;
 			if (total > left)
-				return walk_corrupt(c);
-			ev->data = e + 4;
-			ev->size = type_len * 4;
+				goto corrupt;
+			payload = e + 4;
+			size = type_len * 4;
+		} else {
+			arr = left >= 8 ? rd32(e + 4) : 0;
+			switch (type_len) {
+			case RB_FT_TYPE_PADDING:
+				if (delta == 0) {           /* the rest is unused */
+					c->paddings++;
+					pos = end;
+					continue;
+				}
+				if (left < 8 || arr > left - 4)
+					goto corrupt;
+				/* A discarded event: its bytes are skipped and, as
+				 * in the kernel's reader, its delta is not added. */
+				c->paddings++;
+				if (arr > left - 4 - 3)     /* rounding would overshoot */
+					pos = end;
+				else
+					pos += 4 + ((arr + 3u) & ~3u);
+				continue;
+			case RB_FT_TYPE_TIME_EXTEND:
+				if (left < 8)
+					goto corrupt;
+				ts += ((uint64_t)arr << RB_FT_DELTA_BITS) | delta;
+				c->extends++;
+				pos += 8;
+				continue;
+			case RB_FT_TYPE_TIME_STAMP:
+				if (left < 8)
+					goto corrupt;
+				ts = fix_abs_ts(((uint64_t)arr << RB_FT_DELTA_BITS) | delta, ts);
+				c->extends++;
+				pos += 8;
+				continue;
+			default:                        /* 0 */
+				/* array[0] counts the bytes after the header,
+				 * itself included; the payload follows it. */
+				if (left < 8 || arr < 4 || arr > left - 4 || (arr & 3u))
+					goto corrupt;
+				total = 4 + arr;
+				payload = e + 8;
+				size = arr - 4;
+				break;
+			}
+		}
+		if (pos < skip_to) {                    /* read before we came */
+			ts += delta;
+			pos += total;
+			walked++;
+			continue;
+		}
+		if (n >= max) {                         /* stop AT this event */
+			b->next_ts = ts + delta;
+			r = 1;
 			break;
 		}
-		c->ts += delta;
-		ev->ts = c->ts;
-		ev->offset = c->pos;
-		c->pos += total;
-		return 1;
+		ts += delta;
+		pos += total;
+		walked++;
+		n++;
+		bytes += size;
+		if (fn) {
+			int cr;
+
+			ev.ts = ts;
+			ev.data = payload;
+			ev.size = size;
+			cr = fn(ctx, &ev);
+			if (cr < 0) {
+				b->ret = cr;
+				r = 1;
+				break;
+			}
+		}
 	}
-	return 0;
+	if (0) {
+corrupt:
+		c->corrupt++;
+		pos = end;
+		r = -EBADMSG;
+	}
+	c->pos = pos;
+	c->ts = ts;
+	b->events += n;
+	b->bytes += bytes;
+	b->walked += walked;
+	return r;
 }
 
-int rb_ft_walk(const uint8_t *buf, size_t len, rb_ft_walk_fn fn, void *ctx,
+int rb_ft_walk(const uint8_t *buf, size_t len, ringbuf_ftrace_fn fn, void *ctx,
 	       struct rb_ft_cursor *out)
 {
+	struct rb_ft_batch b = { .fn = fn, .ctx = ctx, .max = SIZE_MAX };
 	struct rb_ft_cursor c;
-	struct rb_ft_event ev;
 	uint64_t ts, commit;
 	unsigned long cw;
-	int n = 0, r;
 
 	if (!buf || len < RB_FT_SUBBUF_HDR || len > (1u << 30))
 		return -EINVAL;
@@ -226,20 +269,12 @@ int rb_ft_walk(const uint8_t *buf, size_t len, rb_ft_walk_fn fn, void *ctx,
 	commit = cw;
 	cursor_init(&c, ts, commit, (uint32_t)(len - RB_FT_SUBBUF_HDR));
 	c.missed = stored_missed(buf + RB_FT_SUBBUF_HDR, &c);
-	while ((r = rb_ft_next(&c, buf, &ev)) == 1) {
-		n++;
-		if (fn) {
-			int cr = fn(ctx, &ev);
-
-			if (cr < 0) {
-				r = cr;
-				break;
-			}
-		}
-	}
+	(void)rb_ft_walk_batch(&c, buf, &b);   /* garbage: c.corrupt says */
 	if (out)
 		*out = c;
-	return r < 0 && r != -EBADMSG ? r : n;
+	if (b.ret < 0)
+		return b.ret;
+	return b.events > INT_MAX ? INT_MAX : (int)b.events;
 }
 
 /* ------------------------------------------------------------------ */
@@ -316,32 +351,56 @@ int rb_ft_write_file(const char *path, const char *val)
 }
 
 /* ------------------------------------------------------------------ */
-/* One CPU's mapping and reader state                                  */
+/* One CPU: the mapping walked in place, or read(2) copies              */
 /* ------------------------------------------------------------------ */
+
+/* The automatic choice (RINGBUF_FTRACE_AUTO). The kernel's costs, measured
+ * on 6.18 (docs/ftrace-upstream.md): GET_READER marks the reader
+ * sub-buffer read event by event (~48 ns each, interrupts off), read(2)
+ * swaps a whole page out in O(1) and copies it (~1.6 us per 4 KiB page,
+ * whatever it holds). Per byte of events, read(2) wins when events are
+ * small. We keep the mean size of the events walked (bytes committed per
+ * data event) over a window of sub-buffers and switch when it leaves a
+ * band around the threshold, so a workload near it does not flap. */
+#define FT_AUTO_WINDOW        8u      /* sub-buffers per decision */
+#define FT_AUTO_DEFAULT_BYTES 280u    /* mean bytes per event in the buffer */
 
 struct ft_cpu {
 	int cpu;
 	int fd;
+	int method;                 /* RINGBUF_FTRACE_MMAP or _READ, now */
+	int auto_on;                /* switch between them by event size */
+	uint32_t auto_bytes;        /* the threshold */
+	/* The mapping (method MMAP). */
 	const struct rb_ft_meta *meta;
 	size_t meta_len;
 	const uint8_t *data;        /* sub-buffer 0 */
 	size_t data_len;
-	uint32_t subbuf_size;
-	uint32_t nr_subbufs;
+	uint32_t nr_subbufs;        /* 0 while never mapped */
 	uint32_t meta_struct_len;
 	uint32_t id;                /* reader sub-buffer being walked */
-	const uint8_t *sb;          /* its address */
-	uint32_t skip_to;           /* read by someone before we attached */
+	int leaving;                /* walking up to the kernel's read mark,
+				     * then read(2) takes over */
+	int have_overrun0;
+	uint64_t overrun0;          /* meta->overrun when first mapped */
+	/* The copies (method READ). */
+	uint8_t *rbuf;              /* subbuf_size bytes */
+	/* The walk, over either. */
+	uint32_t subbuf_size;
+	const uint8_t *sb;          /* the sub-buffer walked */
+	uint32_t skip_to;           /* read by someone before we mapped it */
 	struct rb_ft_cursor cur;
-	int have_peek;
+	uint64_t sb_walked;         /* data events walked in sb */
+	uint64_t win_bytes, win_events;
+	unsigned int win_subbufs;
+	uint64_t next_ts;           /* ft_ready: the event at the cursor */
 	int drained;                /* merge: found empty in this consume call */
 	int broken;                 /* the mapping lied about an ID: stop */
-	uint64_t overrun0;          /* meta->overrun when we attached */
-	struct rb_ft_event peek;
 	/* Statistics: written by the consuming thread, read by any. */
 	uint64_t st_events, st_bytes, st_lost, st_missed_subbufs, st_corrupt,
 		 st_subbufs, st_get_reader, st_paddings, st_extends,
-		 st_entries, st_overrun, st_read, st_lost_counted;
+		 st_entries, st_overrun, st_read, st_lost_counted,
+		 st_read_calls, st_switches;
 };
 
 struct ft_source {
@@ -357,7 +416,7 @@ struct ft_source {
 };
 
 /* Only the consuming thread writes the statistics: a relaxed load and store
- * (no locked read-modify-write per event) keep them whole for readers. */
+ * (no locked read-modify-write) keep them whole for readers. */
 static void stat_add(uint64_t *p, uint64_t v)
 {
 	if (v)
@@ -369,11 +428,24 @@ static void stat_set(uint64_t *p, uint64_t v)
 	rb_store_relaxed(p, v);
 }
 
+/* lost_events is the larger of what the sub-buffers reported and what the
+ * kernel counts as overwritten since we attached: a sub-buffer flagged
+ * without a stored count says "some", the overrun counter says how many. */
+static void update_lost(struct ft_cpu *fc, uint64_t overrun)
+{
+	uint64_t lost = rb_load_relaxed(&fc->st_lost_counted);
+
+	if (fc->have_overrun0 && overrun >= fc->overrun0 && overrun - fc->overrun0 > lost)
+		lost = overrun - fc->overrun0;
+	if (lost > rb_load_relaxed(&fc->st_lost))
+		stat_set(&fc->st_lost, lost);
+}
+
 /* The kernel's counters, copied out of the meta page when it has them. */
 static void sample_meta(struct ft_cpu *fc)
 {
 	const struct rb_ft_meta *m = fc->meta;
-	uint64_t overrun, lost_counted;
+	uint64_t overrun;
 
 	if (fc->meta_struct_len < offsetof(struct rb_ft_meta, read) + sizeof(m->read))
 		return;
@@ -381,35 +453,58 @@ static void sample_meta(struct ft_cpu *fc)
 	overrun = rb_load_relaxed(&m->overrun);
 	stat_set(&fc->st_overrun, overrun);
 	stat_set(&fc->st_read, rb_load_relaxed(&m->read));
-	/* lost_events is the larger of what the sub-buffers reported and
-	 * what the kernel counts as overwritten since we attached: a
-	 * sub-buffer flagged without a stored count says "some", and the
-	 * overrun counter says how many. */
-	lost_counted = rb_load_relaxed(&fc->st_lost_counted);
-	if (overrun >= fc->overrun0 && overrun - fc->overrun0 > lost_counted)
-		lost_counted = overrun - fc->overrun0;
-	stat_set(&fc->st_lost, lost_counted);
+	update_lost(fc, overrun);
 }
 
-static void load_subbuf(struct ft_cpu *fc, uint32_t id)
+/* What the walk counted in the cursor, into the statistics. */
+static void cursor_stats(struct ft_cpu *fc)
+{
+	stat_add(&fc->st_corrupt, fc->cur.corrupt);
+	stat_add(&fc->st_paddings, fc->cur.paddings);
+	stat_add(&fc->st_extends, fc->cur.extends);
+	fc->cur.corrupt = fc->cur.paddings = fc->cur.extends = 0;
+}
+
+/* The sub-buffer walked so far is left: its mean event size goes into the
+ * automatic choice's window. */
+static void subbuf_left(struct ft_cpu *fc)
+{
+	if (fc->sb_walked) {
+		fc->win_bytes += fc->cur.end;
+		fc->win_events += fc->sb_walked;
+		fc->win_subbufs++;
+	}
+	fc->sb_walked = 0;
+}
+
+/* Start walking sb (len bytes, header included): the missed-events flags
+ * it carries go to the statistics. */
+static void subbuf_start(struct ft_cpu *fc, const uint8_t *sb, uint32_t len)
 {
 	uint64_t lost;
 
-	fc->id = id;
-	fc->sb = fc->data + (size_t)id * fc->subbuf_size;
-	rb_ft_cursor_start(&fc->cur, fc->sb, fc->subbuf_size);
+	subbuf_left(fc);
+	fc->sb = sb;
+	fc->skip_to = 0;
+	rb_ft_cursor_start(&fc->cur, sb, len);
 	stat_add(&fc->st_subbufs, 1);
-	stat_add(&fc->st_corrupt, fc->cur.corrupt);
-	fc->cur.corrupt = 0;
+	cursor_stats(fc);
 	if (fc->cur.missed_flags) {
 		stat_add(&fc->st_missed_subbufs, 1);
 		lost = fc->cur.missed;
-		if (!lost)
+		if (!lost && fc->method == RINGBUF_FTRACE_MMAP)
 			lost = rb_load_relaxed(&fc->meta->reader.lost_events);
 		if (!lost)
 			lost = 1;           /* "some": at least one */
 		stat_add(&fc->st_lost_counted, lost);
+		update_lost(fc, rb_load_relaxed(&fc->st_overrun));
 	}
+}
+
+static void load_subbuf(struct ft_cpu *fc, uint32_t id)
+{
+	fc->id = id;
+	subbuf_start(fc, fc->data + (size_t)id * fc->subbuf_size, fc->subbuf_size);
 }
 
 /* Swap in the next reader sub-buffer. 1: a new one is loaded; 0: the same
@@ -436,66 +531,332 @@ static int get_reader(struct ft_cpu *fc)
 	if (id == fc->id)
 		return 0;
 	load_subbuf(fc, id);
-	fc->skip_to = 0;
 	return 1;
 }
 
-/* Make the CPU's next event available in fc->peek: 1, 0 when there is
- * none now, or a negative errno. Bounded: at most two GET_READER calls
- * without progress, and at most nr_subbufs + 2 sub-buffer swaps. */
-static int ft_peek(struct ft_cpu *fc)
+static void cpu_unmap(struct ft_cpu *fc)
 {
-	unsigned int idle_ioctls = 0, swaps = 0;
+	if (fc->data)
+		munmap((void *)fc->data, fc->data_len);
+	if (fc->meta)
+		munmap((void *)fc->meta, fc->meta_len);
+	fc->data = NULL;
+	fc->meta = NULL;
+	fc->data_len = fc->meta_len = 0;
+}
 
-	if (fc->have_peek)
-		return 1;
+/* Map the CPU's buffer (meta page, then the sub-buffers) and stand at the
+ * first unread event of the reader sub-buffer: what read(2) or an earlier
+ * reader took is skipped. 0 or a negative errno (nothing left mapped). */
+static int cpu_map(struct ft_cpu *fc)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const struct rb_ft_meta *m;
+	uint32_t meta_page_size, msl, subbuf_size, nr, id, rd;
+	void *p;
+	int r = -EBADMSG;
+
+	p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fc->fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;    /* ENODEV, EBUSY (snapshot), EINVAL: no mmap */
+	fc->meta = p;
+	fc->meta_len = (size_t)pg;
+	m = fc->meta;
+	meta_page_size = rb_load_relaxed(&m->meta_page_size);
+	msl = rb_load_relaxed(&m->meta_struct_len);
+	subbuf_size = rb_load_relaxed(&m->subbuf_size);
+	nr = rb_load_relaxed(&m->nr_subbufs);
+	/* Never trust the sizes: a page-multiple meta page that holds the
+	 * struct, sub-buffers of whole pages with room for a header and an
+	 * event, and a mapping that fits the address space. */
+	if (meta_page_size < (uint32_t)pg || meta_page_size % (uint32_t)pg ||
+	    meta_page_size > (1u << 20) || msl < RB_FT_META_MIN_LEN || msl > meta_page_size ||
+	    subbuf_size < (uint32_t)pg || subbuf_size % (uint32_t)pg || subbuf_size > (1u << 24) ||
+	    nr < 2 || nr > (1u << 24) || (uint64_t)nr * subbuf_size > (1ull << 40))
+		goto fail;
+	if (fc->rbuf && subbuf_size != fc->subbuf_size)
+		goto fail;        /* read(2) copies of another size are walked */
+	fc->meta_struct_len = msl;
+	if (meta_page_size != (uint32_t)pg) {
+		/* Remap the meta page at its real size. */
+		munmap(p, (size_t)pg);
+		fc->meta = NULL;
+		p = mmap(NULL, meta_page_size, PROT_READ, MAP_SHARED, fc->fd, 0);
+		if (p == MAP_FAILED)
+			goto fail_errno;
+		fc->meta = p;
+		fc->meta_len = meta_page_size;
+		m = fc->meta;
+	}
+	fc->subbuf_size = subbuf_size;
+	fc->nr_subbufs = nr;
+	fc->data_len = (size_t)nr * subbuf_size;
+	p = mmap(NULL, fc->data_len, PROT_READ, MAP_SHARED, fc->fd, (off_t)meta_page_size);
+	if (p == MAP_FAILED) {
+		fc->data_len = 0;
+		goto fail_errno;
+	}
+	fc->data = p;
+	id = rb_load_acquire(&m->reader.id);                 /* [F2] */
+	rd = rb_load_relaxed(&m->reader.read);
+	if (id >= nr)
+		goto fail;
+	if (!fc->have_overrun0 && msl >= offsetof(struct rb_ft_meta, read)) {
+		fc->overrun0 = rb_load_relaxed(&m->overrun);
+		fc->have_overrun0 = 1;
+	}
+	fc->method = RINGBUF_FTRACE_MMAP;
+	fc->leaving = 0;
+	load_subbuf(fc, id);
+	/* Bytes before reader.read were consumed by an earlier reader. */
+	fc->skip_to = rd <= fc->cur.cap ? rd : fc->cur.cap;
+	sample_meta(fc);
+	return 0;
+fail_errno:
+	r = -errno;
+fail:
+	cpu_unmap(fc);
+	return r;
+}
+
+/* The size of the instance's sub-buffers without mapping them: the
+ * buffer_subbuf_size_kb file (6.7+), else one page. */
+static uint32_t subbuf_size_of(const char *base)
+{
+	char path[PATH_MAX + 300], v[32];
+	uint32_t pg = (uint32_t)sysconf(_SC_PAGESIZE);
+	long kb;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/buffer_subbuf_size_kb", base);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pg;
+	n = read(fd, v, sizeof(v) - 1);
+	close(fd);
+	if (n <= 0)
+		return pg;
+	v[n] = 0;
+	kb = strtol(v, NULL, 10);
+	if (kb <= 0 || kb > (1l << 14) || ((uint32_t)kb * 1024) % pg)
+		return pg;
+	return (uint32_t)kb * 1024;
+}
+
+/* Use read(2) from now on: the mapping (if any) is dropped. The kernel
+ * copies out from its read mark, so nothing is read twice. */
+static int cpu_use_read(struct ft_cpu *fc)
+{
+	if (!fc->rbuf) {
+		fc->rbuf = calloc(1, fc->subbuf_size);
+		if (!fc->rbuf)
+			return -ENOMEM;
+	}
+	subbuf_left(fc);
+	cpu_unmap(fc);
+	fc->method = RINGBUF_FTRACE_READ;
+	fc->leaving = 0;
+	fc->skip_to = 0;
+	fc->sb = fc->rbuf;
+	memset(&fc->cur, 0, sizeof(fc->cur));    /* nothing to walk yet */
+	return 0;
+}
+
+/* One read(2) of trace_pipe_raw: the kernel hands over its oldest unread
+ * sub-buffer (a whole page swapped out, or the events committed so far
+ * copied), in the same format as the mapping. 1 when a copy is loaded, 0
+ * when there is no data, or a negative errno. */
+static int read_subbuf(struct ft_cpu *fc)
+{
+	ssize_t n;
+
+	do
+		n = read(fc->fd, fc->rbuf, fc->subbuf_size);
+	while (n < 0 && errno == EINTR);
+	stat_add(&fc->st_read_calls, 1);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n < RB_FT_SUBBUF_HDR) {
+		stat_add(&fc->st_corrupt, 1);
+		return 0;
+	}
+	subbuf_start(fc, fc->rbuf, (uint32_t)n);
+	return 1;
+}
+
+/* RINGBUF_FTRACE_AUTO: once a window of sub-buffers was walked, the method
+ * their mean event size calls for (7/8 and 9/8 of the threshold: a band,
+ * so that sizes near it do not flap). */
+static int auto_decide(struct ft_cpu *fc)
+{
+	uint64_t mean;
+	int want = fc->method;
+
+	if (!fc->auto_on || fc->win_subbufs < FT_AUTO_WINDOW)
+		return want;
+	mean = fc->win_bytes / (fc->win_events ? fc->win_events : 1);
+	if (fc->method == RINGBUF_FTRACE_MMAP && mean * 8 < (uint64_t)fc->auto_bytes * 7)
+		want = RINGBUF_FTRACE_READ;
+	else if (fc->method == RINGBUF_FTRACE_READ && mean * 8 > (uint64_t)fc->auto_bytes * 9)
+		want = RINGBUF_FTRACE_MMAP;
+	fc->win_bytes = fc->win_events = 0;
+	fc->win_subbufs = 0;
+	return want;
+}
+
+/* Bounds on one attempt to find data: at most two reader swaps or reads
+ * that bring nothing new, and nr_subbufs + 2 sub-buffers without a
+ * delivered event; the consumer never spins on a lying kernel. */
+struct ft_budget {
+	unsigned int idle, swaps;
+};
+
+static int budget_spent(const struct ft_cpu *fc, const struct ft_budget *bu)
+{
+	uint32_t nr = fc->nr_subbufs ? fc->nr_subbufs : 4096;
+
+	return bu->idle >= 2 || bu->swaps > nr + 1;
+}
+
+/* Mapping -> read(2). GET_READER marks everything committed in the reader
+ * sub-buffer read (reader.read); we walk exactly up to that mark, then drop
+ * the mapping, and read(2) goes on from the same mark. */
+static int begin_leaving(struct ft_cpu *fc)
+{
+	uint32_t mark;
+	int r = get_reader(fc);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		(void)rb_ft_cursor_refresh(&fc->cur, fc->sb);
+	mark = rb_load_relaxed(&fc->meta->reader.read);
+	if (mark < fc->cur.pos)
+		mark = fc->cur.pos;
+	if (fc->cur.end > mark)
+		fc->cur.end = mark;
+	fc->leaving = 1;
+	return 1;
+}
+
+/* The cursor stands at the end of what it can walk: make more available.
+ * 1 when there may be more to walk, 0 when the CPU has nothing now, or a
+ * negative errno. */
+static int ft_advance(struct ft_cpu *fc, struct ft_budget *bu)
+{
+	int r;
+
+	cursor_stats(fc);
+	if (fc->method == RINGBUF_FTRACE_MMAP) {
+		if (fc->leaving) {
+			r = cpu_use_read(fc);
+			if (r < 0)
+				return r;
+			stat_add(&fc->st_switches, 1);
+		} else {
+			/* The writer may still be on our reader sub-buffer. */
+			if (rb_ft_cursor_refresh(&fc->cur, fc->sb))
+				return 1;
+			if (budget_spent(fc, bu))
+				return 0;
+			if (auto_decide(fc) == RINGBUF_FTRACE_READ)
+				return begin_leaving(fc);
+			r = get_reader(fc);
+			if (r < 0)
+				return r;
+			if (r == 1) {
+				bu->swaps++;
+				bu->idle = 0;
+			} else {
+				bu->idle++;
+			}
+			return 1;
+		}
+	}
+	if (auto_decide(fc) == RINGBUF_FTRACE_MMAP) {
+		subbuf_left(fc);
+		r = cpu_map(fc);
+		if (r == 0) {
+			stat_add(&fc->st_switches, 1);
+			return 1;
+		}
+		fc->auto_on = 0;     /* the kernel will not map it: stay here */
+		fc->sb = fc->rbuf;
+		memset(&fc->cur, 0, sizeof(fc->cur));
+	}
+	if (budget_spent(fc, bu))
+		return 0;
+	r = read_subbuf(fc);
+	if (r == 1)
+		bu->swaps++;
+	else
+		bu->idle = 2;        /* read(2) said "nothing": no second try */
+	return r;
+}
+
+/* Statistics of one batched walk, stored once. */
+static void walk_done(struct ft_cpu *fc, const struct rb_ft_batch *b)
+{
+	stat_add(&fc->st_events, b->events);
+	stat_add(&fc->st_bytes, b->bytes);
+	fc->sb_walked += b->walked;
+}
+
+/* Is there an event to deliver on this CPU? 1 with fc->next_ts set (the
+ * cursor stands at it), 0, or a negative errno. */
+static int ft_ready(struct ft_cpu *fc)
+{
+	struct ft_budget bu = { 0, 0 };
+	int r;
+
 	if (fc->broken)
 		return 0;
 	for (;;) {
-		int r = rb_ft_next(&fc->cur, fc->sb, &fc->peek);
+		struct rb_ft_batch b = { .cpu = fc->cpu, .skip_to = fc->skip_to, .max = 0 };
 
+		r = rb_ft_walk_batch(&fc->cur, fc->sb, &b);
+		walk_done(fc, &b);
 		if (r == 1) {
-			if (fc->peek.offset < fc->skip_to)
-				continue;
-			fc->have_peek = 1;
+			fc->next_ts = b.next_ts;
 			return 1;
 		}
-		if (fc->cur.corrupt) {
-			stat_add(&fc->st_corrupt, fc->cur.corrupt);
-			fc->cur.corrupt = 0;
-		}
-		stat_add(&fc->st_paddings, fc->cur.paddings);
-		stat_add(&fc->st_extends, fc->cur.extends);
-		fc->cur.paddings = fc->cur.extends = 0;
-		/* The writer may still be on our reader sub-buffer. */
-		if (r == 0 && rb_ft_cursor_refresh(&fc->cur, fc->sb))
-			continue;
-		if (idle_ioctls >= 2 || swaps > fc->nr_subbufs + 1)
-			return 0;
-		r = get_reader(fc);
-		if (r < 0)
+		r = ft_advance(fc, &bu);
+		if (r <= 0)
 			return r;
-		if (r == 1) {
-			swaps++;
-			idle_ioctls = 0;
-		} else {
-			idle_ioctls++;
-		}
 	}
 }
 
-static int deliver(struct ft_source *s, struct ft_cpu *fc)
+/* Deliver up to n - *done events of one CPU, sub-buffer after sub-buffer,
+ * straight from the walk to the callback. 0, or the callback's negative
+ * return, or a negative errno. */
+static int ft_drain(struct ft_source *s, struct ft_cpu *fc, size_t n, size_t *done)
 {
-	struct ringbuf_ftrace_event ev;
+	struct ft_budget bu = { 0, 0 };
+	int r;
 
-	ev.cpu = fc->cpu;
-	ev.ts = fc->peek.ts;
-	ev.data = fc->peek.data;
-	ev.size = fc->peek.size;
-	fc->have_peek = 0;          /* consumed, whatever the callback says */
-	stat_add(&fc->st_events, 1);
-	stat_add(&fc->st_bytes, ev.size);
-	return s->fn(s->ctx, &ev);
+	if (fc->broken)
+		return 0;
+	while (*done < n) {
+		struct rb_ft_batch b = { .fn = s->fn, .ctx = s->ctx, .cpu = fc->cpu,
+					 .skip_to = fc->skip_to, .max = n - *done };
+
+		r = rb_ft_walk_batch(&fc->cur, fc->sb, &b);
+		walk_done(fc, &b);
+		*done += b.events;
+		if (b.ret)
+			return b.ret;
+		if (r == 1)
+			break;
+		if (b.events)
+			bu.idle = bu.swaps = 0;
+		r = ft_advance(fc, &bu);
+		if (r <= 0)
+			return r;
+	}
+	return 0;
 }
 
 static int ft_consume(struct rb_source *src, size_t n)
@@ -506,19 +867,10 @@ static int ft_consume(struct rb_source *src, size_t n)
 
 	if (!s->merge) {
 		for (i = 0; i < s->ncpu && done < n; i++) {
-			struct ft_cpu *fc = &s->cpus[(s->next_cpu + (unsigned int)i) % (unsigned int)s->ncpu];
-
-			while (done < n) {
-				r = ft_peek(fc);
-				if (r < 0)
-					return r;
-				if (r == 0)
-					break;
-				r = deliver(s, fc);
-				done++;
-				if (r < 0)
-					return r;
-			}
+			r = ft_drain(s, &s->cpus[(s->next_cpu + (unsigned int)i) % (unsigned int)s->ncpu],
+				     n, &done);
+			if (r < 0)
+				return r;
 		}
 		s->next_cpu = (s->next_cpu + 1) % (unsigned int)s->ncpu;
 		return done > INT_MAX ? INT_MAX : (int)done;
@@ -536,22 +888,30 @@ static int ft_consume(struct rb_source *src, size_t n)
 
 			if (fc->drained)
 				continue;
-			r = ft_peek(fc);
+			r = ft_ready(fc);
 			if (r < 0)
 				return r;
 			if (r == 0) {
 				fc->drained = 1;
 				continue;
 			}
-			if (!best || fc->peek.ts < best->peek.ts)
+			if (!best || fc->next_ts < best->next_ts)
 				best = fc;
 		}
 		if (!best)
 			break;
-		r = deliver(s, best);
-		done++;
-		if (r < 0)
-			return r;
+		{
+			struct rb_ft_batch b = { .fn = s->fn, .ctx = s->ctx, .cpu = best->cpu,
+						 .skip_to = best->skip_to, .max = 1 };
+
+			(void)rb_ft_walk_batch(&best->cur, best->sb, &b);
+			walk_done(best, &b);
+			done += b.events;
+			if (b.ret)
+				return b.ret;
+			if (!b.events)
+				best->drained = 1;   /* changed under us: next call */
+		}
 	}
 	return done > INT_MAX ? INT_MAX : (int)done;
 }
@@ -562,7 +922,7 @@ static int ft_prepare_wait(struct rb_source *src)
 	int i, r;
 
 	for (i = 0; i < s->ncpu; i++) {
-		r = ft_peek(&s->cpus[i]);
+		r = ft_ready(&s->cpus[i]);
 		if (r != 0)
 			return 1;   /* data, or an error consume will report */
 	}
@@ -588,14 +948,11 @@ static int ft_max_sleep_ms(struct rb_source *src)
 
 static void cpu_close(struct ft_cpu *fc)
 {
-	if (fc->data)
-		munmap((void *)fc->data, fc->data_len);
-	if (fc->meta)
-		munmap((void *)fc->meta, fc->meta_len);
+	cpu_unmap(fc);
+	free(fc->rbuf);
+	fc->rbuf = NULL;
 	if (fc->fd >= 0)
 		close(fc->fd);
-	fc->data = NULL;
-	fc->meta = NULL;
 	fc->fd = -1;
 }
 
@@ -647,70 +1004,32 @@ static const struct rb_source_ops ft_ops = {
 	.destroy = ft_destroy,
 };
 
-/* Open and map one CPU. */
-static int cpu_open(struct ft_cpu *fc, const char *base, int cpu)
+/* Open one CPU with the method asked for. AUTO starts with the mapping and
+ * falls back to read(2) for good when the kernel does not map the buffer
+ * (before 6.10, snapshot in use, a memory-mapped persistent buffer). */
+static int cpu_open(struct ft_cpu *fc, const char *base, int cpu, int method, uint32_t auto_bytes)
 {
 	char path[PATH_MAX + 512];
-	long pg = sysconf(_SC_PAGESIZE);
-	const struct rb_ft_meta *m;
-	uint32_t meta_page_size, msl, subbuf_size, nr, id, rd;
-	void *p;
+	int r;
 
 	fc->cpu = cpu;
 	fc->fd = -1;
+	fc->auto_on = method == RINGBUF_FTRACE_AUTO;
+	fc->auto_bytes = auto_bytes ? auto_bytes : FT_AUTO_DEFAULT_BYTES;
 	snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw", base, cpu);
 	fc->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fc->fd < 0)
 		return -errno;
-	p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fc->fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;    /* ENODEV, EBUSY (snapshot), EINVAL: no mmap */
-	fc->meta = p;
-	fc->meta_len = (size_t)pg;
-	m = fc->meta;
-	meta_page_size = rb_load_relaxed(&m->meta_page_size);
-	msl = rb_load_relaxed(&m->meta_struct_len);
-	subbuf_size = rb_load_relaxed(&m->subbuf_size);
-	nr = rb_load_relaxed(&m->nr_subbufs);
-	/* Never trust the sizes: a page-multiple meta page that holds the
-	 * struct, sub-buffers of whole pages with room for a header and an
-	 * event, and a mapping that fits the address space. */
-	if (meta_page_size < (uint32_t)pg || meta_page_size % (uint32_t)pg ||
-	    meta_page_size > (1u << 20) || msl < RB_FT_META_MIN_LEN || msl > meta_page_size ||
-	    subbuf_size < (uint32_t)pg || subbuf_size % (uint32_t)pg || subbuf_size > (1u << 24) ||
-	    nr < 2 || nr > (1u << 24) || (uint64_t)nr * subbuf_size > (1ull << 40))
-		return -EBADMSG;
-	fc->meta_struct_len = msl;
-	if (meta_page_size != (uint32_t)pg) {
-		/* Remap the meta page at its real size. */
-		munmap(p, (size_t)pg);
-		fc->meta = NULL;
-		p = mmap(NULL, meta_page_size, PROT_READ, MAP_SHARED, fc->fd, 0);
-		if (p == MAP_FAILED)
-			return -errno;
-		fc->meta = p;
-		fc->meta_len = meta_page_size;
-		m = fc->meta;
+	if (method != RINGBUF_FTRACE_READ) {
+		r = cpu_map(fc);
+		if (r == 0 || method == RINGBUF_FTRACE_MMAP)
+			return r;
+		if (r != -ENODEV && r != -EBUSY && r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM)
+			return r;
+		fc->auto_on = 0;
 	}
-	fc->subbuf_size = subbuf_size;
-	fc->nr_subbufs = nr;
-	fc->data_len = (size_t)nr * subbuf_size;
-	p = mmap(NULL, fc->data_len, PROT_READ, MAP_SHARED, fc->fd, (off_t)meta_page_size);
-	if (p == MAP_FAILED) {
-		fc->data_len = 0;
-		return -errno;
-	}
-	fc->data = p;
-	id = rb_load_acquire(&m->reader.id);                 /* [F2] */
-	rd = rb_load_relaxed(&m->reader.read);
-	if (id >= nr)
-		return -EBADMSG;
-	fc->overrun0 = msl >= offsetof(struct rb_ft_meta, read) ? rb_load_relaxed(&m->overrun) : 0;
-	load_subbuf(fc, id);
-	/* Bytes before reader.read were consumed by an earlier reader. */
-	fc->skip_to = rd <= fc->cur.cap ? rd : fc->cur.cap;
-	sample_meta(fc);
-	return 0;
+	fc->subbuf_size = subbuf_size_of(base);
+	return cpu_use_read(fc);
 }
 
 static int online_cpus(int *out, int max)
@@ -766,6 +1085,9 @@ int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf
 			return -EINVAL;
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
+	if (o.method != RINGBUF_FTRACE_AUTO && o.method != RINGBUF_FTRACE_MMAP &&
+	    o.method != RINGBUF_FTRACE_READ)
+		return -EINVAL;
 	if (o.instance && (!*o.instance || strchr(o.instance, '/') ||
 			   !strcmp(o.instance, ".") || !strcmp(o.instance, "..")))
 		return -EINVAL;
@@ -814,7 +1136,7 @@ int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf
 	for (i = 0; i < ncpu; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
 
-		r = cpu_open(&s->cpus[i], base, cpus[i]);
+		r = cpu_open(&s->cpus[i], base, cpus[i], o.method, o.auto_event_bytes);
 		if (r < 0)
 			goto fail;
 		if (epoll_ctl(s->base.fd, EPOLL_CTL_ADD, s->cpus[i].fd, &ev) != 0) {
@@ -866,6 +1188,8 @@ int ringbuf_consumer_ftrace_stats(const struct ringbuf_consumer *c, int cpu,
 			t.entries += rb_load_relaxed(&fc->st_entries);
 			t.overrun += rb_load_relaxed(&fc->st_overrun);
 			t.read += rb_load_relaxed(&fc->st_read);
+			t.read_calls += rb_load_relaxed(&fc->st_read_calls);
+			t.method_switches += rb_load_relaxed(&fc->st_switches);
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);

@@ -84,13 +84,6 @@ struct rb_ft_cursor {
 	uint64_t extends;     /* time-extend and time-stamp events */
 };
 
-struct rb_ft_event {
-	uint64_t ts;          /* full timestamp */
-	const void *data;     /* payload inside the sub-buffer */
-	uint32_t size;        /* payload bytes (4-byte rounded by the kernel) */
-	uint32_t offset;      /* of the event header in data[] */
-};
-
 /* Start walking a sub-buffer of subbuf_size bytes (header included) at sb.
  * The header is read here (commit with acquire: the kernel may still be
  * appending when the writer is on the reader sub-buffer). */
@@ -101,18 +94,39 @@ RB_HIDDEN void rb_ft_cursor_start(struct rb_ft_cursor *c, const uint8_t *sb,
  * a new time_stamp was reset under us (the buffer was cleared): the walk
  * restarts from its beginning and 1 is returned. */
 RB_HIDDEN int rb_ft_cursor_refresh(struct rb_ft_cursor *c, const uint8_t *sb);
-/* The next data event: 1 with *ev filled, 0 at the end of the committed
- * data, -EBADMSG when a header is garbage (the cursor then stands at the
- * end; c->corrupt counts it). Never reads outside sb[0, subbuf_size) and
- * always advances: at most cap/4 steps per sub-buffer. */
-RB_HIDDEN int rb_ft_next(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_event *ev);
 
-/* The whole walk over bytes in memory, for the fuzz target and tests:
- * header parsed from buf (len >= RB_FT_SUBBUF_HDR, else -EINVAL), events
- * to fn (a negative return stops the walk and is returned). Returns the
- * number of events or a negative errno. */
-typedef int (*rb_ft_walk_fn)(void *ctx, const struct rb_ft_event *ev);
-RB_HIDDEN int rb_ft_walk(const uint8_t *buf, size_t len, rb_ft_walk_fn fn, void *ctx,
+/* One batched walk: events go straight from the sub-buffer to fn, with no
+ * copy; the counts come back in the batch, for the caller to store once. */
+struct rb_ft_batch {
+	ringbuf_ftrace_fn fn; /* NULL: walk without calling anything */
+	void *ctx;
+	int cpu;              /* copied into every event */
+	uint32_t skip_to;     /* data events starting before this offset are
+			       * walked over, not delivered (read before us) */
+	size_t max;           /* deliver at most this many; the walk stops AT
+			       * the next data event (not consumed), so max 0
+			       * is a peek: is there an event, and its time */
+	/* out (added to): */
+	size_t events;        /* delivered */
+	uint64_t bytes;       /* their payload bytes */
+	uint64_t walked;      /* data events passed (delivered or skipped) */
+	uint64_t next_ts;     /* stopped at max: that event's timestamp */
+	int ret;              /* the callback's negative return, else 0 */
+};
+/* Walk from the cursor towards c->end. Returns 1 when it stopped early (max
+ * reached: the cursor stands at an undelivered data event; or fn returned
+ * a negative value, in b->ret: that event counts as delivered), 0 at the
+ * end of the committed data, -EBADMSG when a header is garbage (the cursor
+ * then stands at the end; c->corrupt counts it). Never reads outside
+ * sb[RB_FT_SUBBUF_HDR, RB_FT_SUBBUF_HDR + c->end) and every step moves
+ * forward: at most cap/4 steps per sub-buffer. */
+RB_HIDDEN int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_batch *b);
+
+/* The whole walk over bytes in memory (a read(2) copy, the fuzz target,
+ * tests): header parsed from buf (len >= RB_FT_SUBBUF_HDR, else -EINVAL),
+ * events to fn (a negative return stops the walk and is returned) through
+ * rb_ft_walk_batch. Returns the number of events or a negative errno. */
+RB_HIDDEN int rb_ft_walk(const uint8_t *buf, size_t len, ringbuf_ftrace_fn fn, void *ctx,
 			 struct rb_ft_cursor *out);
 
 /* ftrace_format.c — events/<sys>/<name>/format files, for the tool. */

@@ -50,7 +50,7 @@ struct got {
 	int n;
 };
 
-static int cb(void *ctx, const struct rb_ft_event *e)
+static int cb(void *ctx, const struct ringbuf_ftrace_event *e)
 {
 	struct got *g = ctx;
 

@@ -222,19 +222,30 @@ struct ringbuf_consumer *ft_test_consumer(const struct ringbuf_ftrace_opts *o,
 	return c;
 }
 
+void ft_test_write_sized(int fd, const char *prefix, int id, long first, long count, int bytes)
+{
+	char buf[4096];
+
+	CHECK(bytes >= 0 && bytes < (int)sizeof(buf));
+	for (long i = first; i < first + count; i++) {
+		int n = snprintf(buf, sizeof(buf), "%s %d %ld", prefix, id, i);
+
+		if (n < bytes) {
+			memset(buf + n, '.', (size_t)(bytes - n));
+			n = bytes;
+		}
+		CHECK(write(fd, buf, (size_t)n) == n);
+	}
+}
+
 void ft_test_write_markers(const struct ft_test *t, int cpu, const char *prefix, int id,
 			   long count)
 {
-	char buf[64];
 	int fd;
 
 	CHECK(ft_test_pin(cpu) == 0);
 	fd = ft_test_marker_fd(t);
 	CHECK(fd >= 0);
-	for (long i = 0; i < count; i++) {
-		int n = snprintf(buf, sizeof(buf), "%s %d %ld", prefix, id, i);
-
-		CHECK(write(fd, buf, (size_t)n) == n);
-	}
+	ft_test_write_sized(fd, prefix, id, 0, count, 0);
 	close(fd);
 }

@@ -59,4 +59,9 @@ struct ringbuf_consumer *ft_test_consumer(const struct ringbuf_ftrace_opts *o,
 void ft_test_write_markers(const struct ft_test *t, int cpu, const char *prefix, int id,
 			   long count);
 
+/* Write count markers "<prefix> <id> <seq>", seq first..first+count-1,
+ * each padded with '.' to bytes (0: no padding), to the trace_marker fd,
+ * each write checked to be whole. */
+void ft_test_write_sized(int fd, const char *prefix, int id, long first, long count, int bytes);
+
 #endif
