@@ -31,7 +31,9 @@ gone() { # pid: its instance must not be left behind
 "$R" trace -e ftrace:print --interval 0 >"$out" 2>"$err" &
 pid=$!
 # A loaded machine can take seconds to start it: wait while it lives.
-for _ in $(seq 600); do [ -d "$T/instances/ringbuf-$pid" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+# tracefs shows the instance directory before it has filled it: wait for
+# the file itself.
+for _ in $(seq 600); do [ -w "$T/instances/ringbuf-$pid/trace_marker" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 [ -w "$T/instances/ringbuf-$pid/trace_marker" ] || { kill $pid; wait $pid
 	grep -q "cannot map" "$err" && { echo "skip: $(cat "$err")"; exit 77; }; fail "no instance"; }
 sleep 0.3
