@@ -167,14 +167,16 @@ clean:
 PYTHON    ?= $(firstword $(wildcard /usr/bin/python3) python3)
 PY_INC    := $(firstword $(wildcard /usr/include/python3*/Python.h))
 PY_MOD    := $(BUILD)/python/ringbuf.so
+PY_FEEDER := $(BUILD)/python/bpf_feeder
 # Debian's Python looks in /usr/lib/python3/dist-packages for PREFIX=/usr and
 # in PREFIX/lib/python3.X/dist-packages for any other prefix (/usr/local).
 PYTHON_SITEDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages)
-.PHONY: python install-python
-python: $(PY_MOD)
+.PHONY: python install-python uninstall-python
+python: $(PY_MOD) $(PY_FEEDER)
 ifneq ($(PY_INC),)
 all: python
 install: install-python
+uninstall: uninstall-python
 endif
 $(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
 	@mkdir -p $(@D)
@@ -182,7 +184,13 @@ $(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
 		$$($(PYTHON) -c 'import sysconfig; print("-I" + sysconfig.get_paths()["include"])') \
 		-o $@ $< $(STATIC) $(LDLIBS)
 	cp python/ringbuf.pyi $(@D)/
+# A kernel BPF ring and its producer for the Python tests and the example.
+$(PY_FEEDER): python/tests/bpf_feeder.c $(TESTLIB) $(TESTLIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itest/lib -o $@ $< $(TESTLIB) $(LDLIBS)
 install-python: $(PY_MOD)
 	install -d $(DESTDIR)$(PYTHON_SITEDIR)
 	install -m 644 $(PY_MOD) $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 	install -m 644 python/ringbuf.pyi $(DESTDIR)$(PYTHON_SITEDIR)/
+uninstall-python:
+	rm -f $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf.*.so $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf.pyi
