@@ -107,6 +107,26 @@ ifneq ($(wildcard /usr/include/bpf/libbpf.h),)
 TOOL_LIBBPF := -DHAVE_LIBBPF
 TOOL_LDLIBS := -lbpf
 endif
+# `ringbuf ship`'s sinks, each when its client library is there (without
+# it, `ship` to that scheme says so). The test helpers that talk to the same
+# brokers (test/helpers/) are built along.
+ifneq ($(wildcard /usr/include/nats/nats.h),)
+TOOL_LIBBPF += -DHAVE_NATS
+TOOL_LDLIBS += -lnats
+HELPERS   += $(BUILD)/helpers/nats_read
+endif
+ifneq ($(wildcard /usr/include/librdkafka/rdkafka_mock.h),)
+TOOL_LIBBPF += -DHAVE_RDKAFKA
+TOOL_LDLIBS += -lrdkafka
+HELPERS   += $(BUILD)/helpers/kafka_mock
+endif
+tool: $(HELPERS)
+$(BUILD)/helpers/nats_read: HELPER_LIBS := -lnats
+$(BUILD)/helpers/kafka_mock: HELPER_LIBS := -lrdkafka
+$(BUILD)/helpers/%: test/helpers/%.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(HELPER_LIBS) $(LDLIBS)
+
 $(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(TESTLIB) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TOOL_LIBBPF) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(INTERNAL) $(LDLIBS) -ldl $(TOOL_LDLIBS)
