@@ -126,7 +126,17 @@ static int ensure_stream(struct sink *s, const struct sink_url *u, char *err, si
 	int count = 0, replicas = s->o.replicas;
 	const char *subjects[1] = { s->subject };
 
-	st = js_GetStreamInfo(&si, s->js, s->o.stream, NULL, &jerr);
+	/* A cluster electing a new stream leader (a node died) answers
+	 * nothing for a few seconds: keep asking, for up to 30 s. */
+	for (int tries = 0;; tries++) {
+		jerr = 0;
+		st = js_GetStreamInfo(&si, s->js, s->o.stream, NULL, &jerr);
+		if ((st != NATS_TIMEOUT && st != NATS_NO_RESPONDERS) || tries * s->o.ack_timeout_ms >= 30000)
+			break;
+		if (s->o.verbose)
+			fprintf(stderr, "ringbuf ship: stream %s: %s, asking again\n", s->o.stream,
+				natsStatus_GetText(st));
+	}
 	if (st == NATS_OK) {
 		jsStreamInfo_Destroy(si);
 		return 0;
