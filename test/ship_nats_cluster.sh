@@ -32,7 +32,7 @@ URL="nats://$nats_urls/rb.events"
 # The stream can be created once the cluster has a JetStream leader.
 wait_for 30 "$R" ship "$ring" --to "$URL" --stream RBTEST || die "cluster never accepted the stream"
 
-seq -f 'record %06g' 1 "$N" | "$R" write --wait "$ring" &
+paced_producer "$ring" "$N" 3 &
 prod_pid=$!
 kills=0
 for round in 1 2 3 4 5 6; do

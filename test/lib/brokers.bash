@@ -71,3 +71,17 @@ brokers_cleanup() {
 	for p in "${broker_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for p in "${broker_pids[@]}"; do wait "$p" 2>/dev/null; done
 }
+
+# paced_producer RING N SECONDS: write 'record 000001'..'record N' into RING
+# spread over about SECONDS (100 batches), waiting when the ring is full,
+# so that shipper kills and broker failures fall on records in flight.
+paced_producer() {
+	local ring=$1 n=$2 secs=$3 b per=$(( ($2 + 99) / 100 ))
+	for ((b = 0; b < 100; b++)); do
+		local lo=$((b * per + 1)) hi=$(((b + 1) * per))
+		[ $hi -gt "$n" ] && hi=$n
+		[ $lo -gt "$n" ] && break
+		seq -f 'record %06g' $lo $hi | "$R" write --wait "$ring" || return 1
+		sleep "$(awk -v s="$secs" 'BEGIN { printf "%.3f", s / 100 }')"
+	done
+}
