@@ -120,7 +120,10 @@ TOOL_LIBBPF += -DHAVE_RDKAFKA
 TOOL_LDLIBS += -lrdkafka
 HELPERS   += $(BUILD)/helpers/kafka_mock
 endif
+HELPERS   += $(BUILD)/helpers/bpf_ringbuf_pin
 tool: $(HELPERS)
+$(BUILD)/helpers/bpf_ringbuf_pin: $(TESTLIB)
+$(BUILD)/helpers/bpf_ringbuf_pin: HELPER_LIBS := -Itest/lib $(TESTLIB)
 $(BUILD)/helpers/nats_read: HELPER_LIBS := -lnats
 $(BUILD)/helpers/kafka_mock: HELPER_LIBS := -lrdkafka
 $(BUILD)/helpers/%: test/helpers/%.c Makefile

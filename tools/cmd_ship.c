@@ -16,13 +16,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <linux/bpf.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,10 +27,6 @@
 
 #include "cli.h"
 #include "sink.h"
-
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
-#endif
 
 static const struct sink_kind *const sink_kinds[] = { &sink_nats, &sink_kafka };
 
@@ -107,43 +100,16 @@ static void msg_id(char *buf, size_t len, const char *hex, uint64_t pos)
 
 /* ---- sources ---- */
 
-static int bpf_obj_get(const char *path)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.pathname = (uint64_t)(uintptr_t)path;
-	a.file_flags = 0;
-	return (int)syscall(__NR_bpf, BPF_OBJ_GET, &a, sizeof(a));
-}
-
 static int open_source(const char *subcmd, struct source *s, uint64_t window)
 {
 	uint8_t id[RINGBUF_ID_SZ];
-	struct statfs sfs;
 	int err;
 
-	if (strchr(s->name, '/') && statfs(s->name, &sfs) == 0 &&
-	    (unsigned long)sfs.f_type == BPF_FS_MAGIC) {
-		int fd = bpf_obj_get(s->name);
-
-		if (fd < 0) {
-			cli_errf(subcmd, s->name, "cannot open the pinned map: %s", strerror(errno));
-			return -1;
-		}
-		s->rb = ringbuf_open_bpf(fd);
-		err = errno;
-		close(fd);
-		if (!s->rb) {
-			cli_errf(subcmd, s->name, "not a BPF ring buffer map: %s", strerror(err));
-			return -1;
-		}
-		s->is_bpf = 1;
-	} else {
-		s->rb = cli_open_ring(subcmd, s->name, RINGBUF_CONSUMER);
-		if (!s->rb)
-			return -1;
-	}
+	/* A path on the BPF filesystem is a pinned kernel ring buffer. */
+	s->is_bpf = cli_is_bpffs(s->name);
+	s->rb = cli_open_ring(subcmd, s->name, RINGBUF_CONSUMER);
+	if (!s->rb)
+		return -1;
 	err = ringbuf_id(s->rb, id);
 	if (err) {
 		cli_err(subcmd, s->name, err);
@@ -459,11 +425,9 @@ int cmd_ship(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'f' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "ack-timeout", required_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "no-hold", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	struct shipper sh = { .window = 4096 };
 	struct sink_opts so = { .ack_timeout_ms = 5000 };
@@ -473,7 +437,7 @@ int cmd_ship(int argc, char **argv)
 	int c, follow = 0, json = 0, rc = CLI_EXIT_OK, stopping = 0;
 	double t0, last_status = 0, stop_deadline = 0;
 
-	while ((c = getopt_long(argc, argv, "t:s:r:fw:jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:s:r:fw:jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': url = optarg; break;
 		case 's': so.stream = optarg; break;
@@ -493,11 +457,11 @@ int cmd_ship(int argc, char **argv)
 				return cli_usage(argv[0], "invalid ack timeout '%s' (ms, 10..3600000)", optarg);
 			so.ack_timeout_ms = (int)v;
 			break;
-		case 'j': json = 1; break;
+		case 'j': json = cli_json = 1; break;
 		case 'N': sh.no_hold = 1; break;
 		case 'v': sh.verbose = so.verbose = 1; break;
 		case 'h': fputs(ship_help, stdout); return CLI_EXIT_OK;
-		default: return cli_usage(argv[0], "bad option");
+		default: return cli_bad_option(argv[0], argv, c);
 		}
 	}
 	if (!url)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Test helper: print every message of a NATS JetStream stream, in stream
- * order, one line each: "SEQ MSGID PAYLOAD" (payload as text).
- *   nats_read nats://HOST:PORT[,...] STREAM */
+ * order, one line each: "SEQ MSGID PAYLOAD" (payload as text, or with
+ * --u64 its first 8 bytes as a native-endian u64 in decimal).
+ *   nats_read [--u64] nats://HOST:PORT[,...] STREAM */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,12 @@ int main(int argc, char **argv)
 	jsErrCode jerr = 0;
 	natsStatus st;
 	uint64_t first, last;
+	int u64 = argc > 1 && !strcmp(argv[1], "--u64");
 
+	if (u64) {
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: nats_read URLS STREAM\n");
 		return 2;
@@ -44,8 +50,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
-		printf("%" PRIu64 " %s %.*s\n", seq, id ? id : "-", natsMsg_GetDataLength(m),
-		       natsMsg_GetData(m));
+		if (u64) {
+			uint64_t v = 0;
+
+			if (natsMsg_GetDataLength(m) >= 8)
+				memcpy(&v, natsMsg_GetData(m), 8);
+			printf("%" PRIu64 " %s %" PRIu64 "\n", seq, id ? id : "-", v);
+		} else {
+			printf("%" PRIu64 " %s %.*s\n", seq, id ? id : "-", natsMsg_GetDataLength(m),
+			       natsMsg_GetData(m));
+		}
 		natsMsg_Destroy(m);
 	}
 	jsCtx_Destroy(js);

@@ -32,7 +32,8 @@ wait_for() { # seconds cmd...
 	done
 }
 
-# start_nats_cluster N: N nats-servers with JetStream in one cluster;
+# start_nats_cluster N: N nats-servers with JetStream in one cluster (one
+# plain server for N = 1);
 # sets nats_client[i] (host:port), nats_pid[i], nats_urls (comma list).
 start_nats_cluster() {
 	local n=$1 i routes=""
@@ -49,8 +50,9 @@ start_nats_cluster() {
 		server_name: n$i
 		listen: ${nats_client[i]}
 		jetstream { store_dir: "$tmp/nats$i/js" }
-		cluster { name: rbtest, listen: 127.0.0.1:${nats_cport[i]}, routes: [${routes}] }
 		CONF
+		[ "$n" -gt 1 ] && echo "cluster { name: rbtest, listen: 127.0.0.1:${nats_cport[i]}, routes: [${routes}] }" >>"$tmp/nats$i/conf"
+
 		nats_start_node "$i"
 	done
 }
