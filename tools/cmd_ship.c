@@ -100,6 +100,12 @@ static void msg_id(char *buf, size_t len, const char *hex, uint64_t pos)
 
 /* ---- sources ---- */
 
+static int hold_probe(void *ctx, void *data, size_t size, uint64_t pos)
+{
+	(void)ctx, (void)data, (void)size, (void)pos;
+	return 0;
+}
+
 static int open_source(const char *subcmd, struct source *s, uint64_t window)
 {
 	uint8_t id[RINGBUF_ID_SZ];
@@ -110,6 +116,12 @@ static int open_source(const char *subcmd, struct source *s, uint64_t window)
 	s->rb = cli_open_ring(subcmd, s->name, RINGBUF_CONSUMER);
 	if (!s->rb)
 		return -1;
+	/* Overwrite-mode rings: producers move the read position, nothing
+	 * can be held (a zero-record hold says so). */
+	if (ringbuf_consume_hold(s->rb, hold_probe, NULL, 0) == -EOPNOTSUPP) {
+		cli_errf(subcmd, s->name, "an overwrite-mode ring cannot hold records until they are acknowledged; ship needs a normal ring");
+		return -1;
+	}
 	err = ringbuf_id(s->rb, id);
 	if (err) {
 		cli_err(subcmd, s->name, err);
