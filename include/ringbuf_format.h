@@ -147,6 +147,7 @@ RINGBUF_FORMAT_OFF(ringbuf_meta, word_size, 32);
 RINGBUF_FORMAT_OFF(ringbuf_meta, mode, 36);
 RINGBUF_FORMAT_OFF(ringbuf_meta, recover_ms, 40);
 RINGBUF_FORMAT_OFF(ringbuf_meta, create_time_ns, 48);
+RINGBUF_FORMAT_OFF(ringbuf_meta, ring_nonce, 56);
 RINGBUF_FORMAT_OFF(ringbuf_meta, dropped_records, 64);
 RINGBUF_FORMAT_OFF(ringbuf_meta, wakeups, 72);
 RINGBUF_FORMAT_OFF(ringbuf_meta, overwritten_records, 80);

@@ -49,7 +49,7 @@ static const char ship_help[] =
 "  -f, --follow          keep shipping until SIGINT/SIGTERM (then wait for the\n"
 "                        acknowledgements in flight); without it ship what is\n"
 "                        there, wait for every acknowledgement and exit\n"
-"  -w, --window N        messages in flight at most (default 4096)\n"
+"  -w, --window N        messages in flight at most (default 32768)\n"
 "      --ack-timeout MS  resend what is not acknowledged by then (default 5000)\n"
 "  -j, --json            statistics as one JSON object on exit\n"
 "      --no-hold         free records as soon as they are sent (for\n"
@@ -87,6 +87,7 @@ struct shipper {
 	int nsrc;
 	int ordered;              /* each message names the one before it */
 	int no_hold;
+	uint64_t nohold_base;
 	int verbose;
 	uint64_t window, inflight;
 	int send_err;             /* last send error of this round */
@@ -251,12 +252,14 @@ static int on_record(void *ctx, void *data, size_t size, uint64_t pos)
 }
 
 /* --no-hold: the record is freed when this returns; a counter stands in
- * for its position (acknowledgements are only counted). */
+ * for its position (acknowledgements are only counted), from a random base
+ * so that the broker stores each run's messages instead of dropping them
+ * as duplicates of the last run's. */
 static int on_record_no_hold(void *ctx, void *data, size_t size)
 {
 	struct shipper *sh = ctx;
 
-	return on_record(ctx, data, size, sh->cur->shipped);
+	return on_record(ctx, data, size, sh->nohold_base + sh->cur->shipped);
 }
 
 /* Send what the sources have, up to the window. Returns the number of
@@ -441,7 +444,7 @@ int cmd_ship(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_COMMON_OPTIONS,
 	};
-	struct shipper sh = { .window = 4096 };
+	struct shipper sh = { .window = 32768 };
 	struct sink_opts so = { .ack_timeout_ms = 5000 };
 	struct sink_url u = { 0 };
 	char *url = NULL, err[256] = "";
@@ -519,6 +522,12 @@ int cmd_ship(int argc, char **argv)
 	/* One ring: each message names the one before it, so the broker
 	 * stores them in ring order even across failures and resends. */
 	sh.ordered = sh.nsrc == 1 && !sh.no_hold;
+	if (sh.no_hold) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sh.nohold_base = ((uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 8) << 40;
+	}
 	so.window = (int)sh.window;
 	so.ack = on_ack;
 	so.ctx = &sh;
