@@ -111,6 +111,38 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* STRESS_HOLD: the records held, by position, oldest first. */
+struct hold_state {
+	struct consumer_state *s;
+	uint64_t pos[256];
+	int n;
+	uint64_t rnd;
+};
+
+static int on_held(void *ctx, void *data, size_t size, uint64_t pos)
+{
+	struct hold_state *h = ctx;
+
+	h->pos[h->n++] = pos;
+	return on_record(h->s, data, size);
+}
+
+/* One hold round: hold up to the free slots, then release all but 0..7. */
+static int hold_round(struct ringbuf *rb, struct hold_state *h)
+{
+	int ret = ringbuf_consume_hold(rb, on_held, h, (size_t)(256 - h->n));
+	int keep = (int)(test_rand(&h->rnd) % 8);
+
+	if (ret >= 0 && h->n > keep) {
+		int i = h->n - keep - 1;
+
+		CHECK_EQ(ringbuf_release(rb, h->pos[i]), 0);
+		memmove(h->pos, h->pos + i + 1, (size_t)keep * sizeof(h->pos[0]));
+		h->n = keep;
+	}
+	return ret;
+}
+
 void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_result *res)
 {
 	int n = cfg->producers;
@@ -137,6 +169,7 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	struct ringbuf_consumer *mgr = NULL;
 	struct ringbuf *idle = NULL;
 	int idle_cnt = 0;
+	struct hold_state hold = { .s = &s, .rnd = 12345 };
 
 	if (cfg->consumer == STRESS_MANAGER) {
 		mgr = ringbuf_consumer_new();
@@ -157,13 +190,15 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 			ret = ringbuf_poll(rb, on_record, &s, -1);
 		else if (cfg->consumer == STRESS_MANAGER)
 			ret = ringbuf_consumer_poll(mgr, -1);
+		else if (cfg->consumer == STRESS_HOLD)
+			ret = hold_round(rb, &hold);
 		else
 			ret = ringbuf_consume(rb, on_record, &s);
 		if (ret < 0) {
 			fprintf(stderr, "stress: consume failed: %s\n", strerror(-ret));
 			exit(1);
 		}
-		if (ret == 0 && cfg->consumer == STRESS_BUSY)
+		if (ret == 0 && (cfg->consumer == STRESS_BUSY || cfg->consumer == STRESS_HOLD))
 			sched_yield();
 	}
 	test_watchdog(0, NULL);

@@ -17,6 +17,10 @@ enum stress_consumer {
 	STRESS_BLOCKING,  /* only ever ringbuf_poll(-1): proves no lost wakeups */
 	STRESS_MANAGER,   /* only ever ringbuf_consumer_poll(-1), rb beside an
 			   * idle second ring: the same through the manager */
+	STRESS_HOLD,      /* ringbuf_consume_hold in a loop, releasing all but
+			   * the newest few held records after each call (an
+			   * acknowledgement lag): the freed space is reused
+			   * while the held records must stay intact */
 };
 
 struct stress_cfg {
