@@ -98,9 +98,6 @@ EXAMPLE_LIB = $(STATIC)
 $(BUILD)/examples/%: examples/%.c $(EXAMPLE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(EXAMPLE_LIB) $(LDLIBS)
-# This one still measures the ftrace walker from the inside; it belongs in
-# bench/ (issue 12), and links the internal archive until it moves there.
-$(BUILD)/examples/ftrace_mmap_vs_read: EXAMPLE_LIB = $(INTERNAL)
 
 # The benchmark drains the kernel anchor with libbpf too when it is there.
 ifneq ($(wildcard /usr/include/bpf/libbpf.h),)
@@ -130,6 +127,11 @@ $(BUILD)/helpers/%: test/helpers/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(HELPER_LIBS) $(LDLIBS)
 
+# The ftrace rows read with Debian's libtracefs too when it is there.
+ifneq ($(wildcard /usr/include/tracefs/tracefs.h),)
+TOOL_LIBBPF += -DHAVE_LIBTRACEFS $(shell pkg-config --cflags libtracefs 2>/dev/null || echo -I/usr/include/tracefs -I/usr/include/traceevent)
+TOOL_LDLIBS += -ltracefs -ltraceevent
+endif
 $(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(TESTLIB) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TOOL_LIBBPF) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(INTERNAL) $(LDLIBS) -ldl $(TOOL_LDLIBS)

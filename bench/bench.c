@@ -120,7 +120,7 @@ static void idle(const struct run *r);
 
 /* Machine-wide busy CPU time (ns, from /proc/stat) and our own: what other
  * processes took during the run tells whether the figures can be trusted. */
-static double machine_busy_s(void)
+double bench_machine_busy_s(void)
 {
 	unsigned long long v[10] = { 0 };
 	FILE *f = fopen("/proc/stat", "r");
@@ -135,7 +135,7 @@ static double machine_busy_s(void)
 	return busy;
 }
 
-static double self_cpu_s(void)
+double bench_self_cpu_s(void)
 {
 	struct rusage ru;
 
@@ -1733,8 +1733,18 @@ int bench_main(int argc, char **argv)
 	for (size_t i = 0; i < NROWS; i++)
 		if (row_selected(&c, i))
 			nsel += rows[i].latency ? 1 : c.nsizes;
-	if (!nsel)
+	/* The ftrace reader rows (bench/ftrace.c): their own table, after the
+	 * main one; not in JSON. */
+	int ftrace = !c.json && !c.producers && bench_ftrace_selected(c.filter);
+	int ft_rounds = rounds_set ? c.rounds : quick ? 1 : 5;
+	double ft_mib = quick ? 1 : 8;
+
+	if (!nsel && !ftrace)
 		return cli_usage(argv[0], "no row matches the filter");
+	if (!nsel) {
+		bench_ftrace(c.filter, ft_rounds, ft_mib, c.csv, cpus);
+		return cli_flush(stdout) ? cli_output_failed(argv[0]) : CLI_EXIT_OK;
+	}
 	total = nsel * c.rounds;
 	/* Latency rows run a fixed 100k records at most (2 s); the others
 	 * share the rest of the time. */
@@ -1742,7 +1752,7 @@ int bench_main(int argc, char **argv)
 	if (per_run < 0.02)
 		per_run = 0.02;
 
-	double busy0 = machine_busy_s(), self0 = self_cpu_s(), wall0 = (double)now_ns() / 1e9;
+	double busy0 = bench_machine_busy_s(), self0 = bench_self_cpu_s(), wall0 = (double)now_ns() / 1e9;
 
 	/* Interleave: in each round, for each size, ours and anchors alternate. */
 	for (int round = 0; round < c.rounds; round++) {
@@ -1771,11 +1781,13 @@ int bench_main(int argc, char **argv)
 	cli_progress_done();
 	if (busy0 >= 0) {
 		double wall = (double)now_ns() / 1e9 - wall0;
-		double others = (machine_busy_s() - busy0) - (self_cpu_s() - self0);
+		double others = (bench_machine_busy_s() - busy0) - (bench_self_cpu_s() - self0);
 
 		others_pct = 100.0 * (others > 0 ? others : 0) / (wall * (double)sysconf(_SC_NPROCESSORS_ONLN));
 	}
 	print_report(&c);
+	if (ftrace)
+		bench_ftrace(c.filter, ft_rounds, ft_mib, c.csv, cpus);
 	if (cli_flush(stdout))
 		return cli_output_failed(argv[0]);
 	return any_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringbuf bench, the ftrace rows: how fast does a reader drain a kernel
+ * ftrace CPU buffer, ours (each method of ringbuf_consumer_add_ftrace)
+ * against what a user would write or pick instead, same run, interleaved:
+ *
+ *   minimal mmap      the mapping and GET_READER, a bare walk of each
+ *                     reader sub-buffer (no bounds checks, no statistics)
+ *   minimal read(2)   read(2) of whole sub-buffers, the same bare walk
+ *   libtracefs read   Debian's libtracefs, tracefs_cpu_read, events walked
+ *                     with libtraceevent's kbuffer (as tracefs_iterate_raw_events
+ *                     does), when the headers were there at build time
+ *   libtracefs buffered  tracefs_cpu_buffered_read (splice into a pipe)
+ *
+ * One measurement: the instance's buffers are cleared, the reader is set up
+ * (opened, mapped: not timed), a child pinned to the producer CPU writes N
+ * markers through trace_marker (the buffer holds them all: nothing is
+ * lost) and exits, then the reader, pinned to the consumer CPU, drains the
+ * producer CPU's buffer: events per second of wall time. Every reader hands
+ * each event to the same check (the print event's type, the 8-byte
+ * sequence number at the start of the marker text, timestamps that never go
+ * back, the size): a missing, repeated or torn event aborts the run with
+ * "SEQUENCE ERROR" — a fast wrong answer is never reported.
+ *
+ * The size of a row is the marker's bytes (what is written to
+ * trace_marker); the event in the buffer is that + 16 bytes of print
+ * header + 2 (newline, NUL), rounded up to 4, + a 4- or 8-byte event
+ * header. N is chosen per size so that each drain moves about the same
+ * bytes. Rounds: every row once per size per round, the order rotated each
+ * round; medians shown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ringbuf.h>
+#ifdef HAVE_LIBTRACEFS
+#include <tracefs.h>
+#include <kbuffer.h>
+#endif
+
+#include "bench.h"
+#include "cli.h"
+#include "ftrace_util.h"
+#include "testutil.h"
+
+#define FB_MAX_ROUNDS 15
+#define FB_NSIZES     3
+static const int fb_sizes[FB_NSIZES] = { 32, 200, 1000 };
+
+/* ---- the check every reader runs on every event ---- */
+
+struct fchk {
+	uint64_t next;        /* sequence expected */
+	uint64_t last_ts;
+	long count;
+	uint32_t min_size;    /* payload bytes at least */
+	uint16_t print_id;
+	const char *row;
+	int bytes;
+};
+
+static __attribute__((noreturn, cold)) void fb_error(const struct fchk *k, const char *what,
+						     uint64_t got, uint64_t want)
+{
+	cli_progress_done();
+	fprintf(stderr, "%s bench: SEQUENCE ERROR in row '%s' (%d B markers) after %ld events: "
+		"%s (got %llu, expected %llu); aborting, no result is reported\n", cli_prog(),
+		k->row, k->bytes, k->count, what, (unsigned long long)got, (unsigned long long)want);
+	fflush(stderr);
+	_exit(1);
+}
+
+static inline void fcheck(struct fchk *k, uint64_t ts, const void *data, uint32_t size)
+{
+	const uint8_t *d = data;
+	uint64_t seq;
+	uint16_t type;
+
+	if (__builtin_expect(size < k->min_size, 0))
+		fb_error(k, "short event", size, k->min_size);
+	memcpy(&type, d, sizeof(type));
+	if (__builtin_expect(type != k->print_id, 0))
+		fb_error(k, "not a marker", type, k->print_id);
+	memcpy(&seq, d + 16, sizeof(seq));
+	if (__builtin_expect(seq != k->next, 0))
+		fb_error(k, seq < k->next ? "duplicate or reordered event" : "lost event", seq, k->next);
+	if (__builtin_expect(ts < k->last_ts, 0))
+		fb_error(k, "timestamp went back", ts, k->last_ts);
+	k->last_ts = ts;
+	k->next = seq + 1;
+	k->count++;
+}
+
+/* ---- one measurement's context ---- */
+
+struct fb {
+	struct ft_test t;     /* tracefs, instance name and dir */
+	int cpu;              /* whose buffer is read (the producer's) */
+	uint32_t subbuf;      /* sub-buffer bytes */
+	struct fchk k;
+	int arg;              /* the row's */
+	uint64_t sys_ns;      /* minimal readers: time inside GET_READER / read(2) */
+	uint64_t sys_calls;
+	/* the reader's state */
+	struct ringbuf_consumer *c;
+	int fd;
+	void *meta, *data;
+	size_t meta_len, data_len;
+	uint8_t *buf;
+#ifdef HAVE_LIBTRACEFS
+	struct tracefs_instance *inst;
+	struct tracefs_cpu *tcpu;
+	struct kbuffer *kbuf;
+#endif
+};
+
+struct frow {
+	const char *name;
+	int anchor;
+	int (*setup)(struct fb *f, int arg);   /* 0, or a negative errno: skipped */
+	long (*drain)(struct fb *f);           /* events delivered */
+	void (*teardown)(struct fb *f);
+	int arg;
+};
+
+/* ---- ours ---- */
+
+static int ours_cb(void *ctx, const struct ringbuf_ftrace_event *ev)
+{
+	fcheck(ctx, ev->ts, ev->data, ev->size);
+	return 0;
+}
+
+static int ours_setup(struct fb *f, int method)
+{
+	RINGBUF_FTRACE_OPTS(o, .tracefs = f->t.tracefs, .instance = f->t.name, .method = method);
+	int r;
+
+	o.cpus = &f->cpu;
+	o.ncpus = 1;
+	f->c = ringbuf_consumer_new();
+	if (!f->c)
+		return -errno;
+	r = ringbuf_consumer_add_ftrace(f->c, &o, ours_cb, &f->k);
+	return r < 0 ? r : 0;
+}
+
+static long ours_drain(struct fb *f)
+{
+	long got = 0;
+	int r;
+
+	while ((r = ringbuf_consumer_consume(f->c)) > 0)
+		got += r;
+	return r < 0 ? r : got;
+}
+
+static void ours_teardown(struct fb *f)
+{
+	ringbuf_consumer_free(f->c);
+	f->c = NULL;
+}
+
+/* ---- the minimal readers (anchors): what one writes by hand ---- */
+
+/* The uapi struct trace_buffer_meta, as far as a minimal reader needs it. */
+struct min_meta {
+	uint32_t meta_page_size, meta_struct_len, subbuf_size, nr_subbufs;
+	struct {
+		uint64_t lost_events;
+		uint32_t id, read;
+	} reader;
+};
+#define MIN_GET_READER _IO('R', 0x20)
+
+/* Walk data[pos, end) of one sub-buffer: no checks beyond the format. */
+static uint32_t min_walk(const uint8_t *sb, uint32_t pos, uint32_t end, uint64_t *tsp,
+			 struct fchk *k)
+{
+	const uint8_t *d = sb + 16;
+	uint64_t ts = *tsp;
+
+	while (pos < end) {
+		uint32_t h, len, tl;
+
+		memcpy(&h, d + pos, 4);
+		tl = h & 31;
+		if (tl >= 1 && tl <= 28) {
+			ts += h >> 5;
+			fcheck(k, ts, d + pos + 4, tl * 4);
+			pos += 4 + tl * 4;
+		} else if (tl == 0) {
+			memcpy(&len, d + pos + 4, 4);
+			ts += h >> 5;
+			fcheck(k, ts, d + pos + 8, len - 4);
+			pos += 4 + len;
+		} else if (tl == 29) {
+			if (!(h >> 5))
+				break;
+			memcpy(&len, d + pos + 4, 4);
+			pos += 4 + ((len + 3) & ~3u);
+		} else {
+			memcpy(&len, d + pos + 4, 4);
+			if (tl == 30)
+				ts += ((uint64_t)len << 27) | (h >> 5);
+			else
+				ts = ((uint64_t)len << 27) | (h >> 5);
+			pos += 8;
+		}
+	}
+	*tsp = ts;
+	return pos;
+}
+
+static uint32_t sb_commit(const uint8_t *sb)
+{
+	return (uint32_t)(__atomic_load_n((const uint64_t *)(const void *)(sb + 8),
+					  __ATOMIC_ACQUIRE) & ((1u << 30) - 1));
+}
+
+static int open_pipe_raw(struct fb *f)
+{
+	char p[800];
+
+	snprintf(p, sizeof(p), "%s/per_cpu/cpu%d/trace_pipe_raw", f->t.dir, f->cpu);
+	f->fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return f->fd < 0 ? -errno : 0;
+}
+
+static int min_mmap_setup(struct fb *f, int arg)
+{
+	const struct min_meta *m;
+	int r;
+
+	(void)arg;
+	if ((r = open_pipe_raw(f)) < 0)
+		return r;
+	f->meta_len = (size_t)sysconf(_SC_PAGESIZE);
+	f->meta = mmap(NULL, f->meta_len, PROT_READ, MAP_SHARED, f->fd, 0);
+	if (f->meta == MAP_FAILED) {
+		f->meta = NULL;
+		return -errno;
+	}
+	m = f->meta;
+	f->data_len = (size_t)m->nr_subbufs * m->subbuf_size;
+	f->data = mmap(NULL, f->data_len, PROT_READ, MAP_SHARED, f->fd, m->meta_page_size);
+	if (f->data == MAP_FAILED) {
+		f->data = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static long min_mmap_drain(struct fb *f)
+{
+	const struct min_meta *m = f->meta;
+	uint32_t id = __atomic_load_n(&m->reader.id, __ATOMIC_ACQUIRE), pos = m->reader.read;
+	const uint8_t *sb = (const uint8_t *)f->data + (size_t)id * m->subbuf_size;
+	uint64_t ts;
+	long before = f->k.count;
+
+	memcpy(&ts, sb, 8);
+	for (;;) {
+		uint32_t commit = sb_commit(sb);
+
+		if (pos < commit) {
+			pos = min_walk(sb, pos, commit, &ts, &f->k);
+			continue;
+		}
+		uint64_t t0 = test_now_ns();
+		int r = ioctl(f->fd, MIN_GET_READER);
+
+		f->sys_ns += test_now_ns() - t0;
+		f->sys_calls++;
+		if (r < 0 && errno != EAGAIN)
+			return -errno;
+		if (__atomic_load_n(&m->reader.id, __ATOMIC_ACQUIRE) != id) {
+			id = m->reader.id;
+			sb = (const uint8_t *)f->data + (size_t)id * m->subbuf_size;
+			memcpy(&ts, sb, 8);
+			pos = 0;
+		} else if (sb_commit(sb) == pos) {
+			break;                                 /* empty */
+		}
+	}
+	return f->k.count - before;
+}
+
+static void min_teardown(struct fb *f)
+{
+	if (f->data)
+		munmap(f->data, f->data_len);
+	if (f->meta)
+		munmap(f->meta, f->meta_len);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->buf);
+	f->data = f->meta = NULL;
+	f->buf = NULL;
+	f->fd = -1;
+}
+
+static int min_read_setup(struct fb *f, int arg)
+{
+	(void)arg;
+	f->buf = malloc(f->subbuf);
+	if (!f->buf)
+		return -ENOMEM;
+	return open_pipe_raw(f);
+}
+
+static long min_read_drain(struct fb *f)
+{
+	long before = f->k.count;
+	ssize_t n;
+
+	for (;;) {
+		uint64_t ts, t0 = test_now_ns();
+
+		n = read(f->fd, f->buf, f->subbuf);
+		f->sys_ns += test_now_ns() - t0;
+		f->sys_calls++;
+		if (n <= 0)
+			break;
+		memcpy(&ts, f->buf, 8);
+		min_walk(f->buf, 0, sb_commit(f->buf), &ts, &f->k);
+	}
+	if (n < 0 && errno != EAGAIN)
+		return -errno;
+	return f->k.count - before;
+}
+
+/* ---- libtracefs (anchor) ---- */
+
+#ifdef HAVE_LIBTRACEFS
+static int tfs_setup(struct fb *f, int arg)
+{
+	(void)arg;
+	f->inst = tracefs_instance_alloc(f->t.tracefs, f->t.name);
+	if (!f->inst)
+		return -ENOENT;
+	f->tcpu = tracefs_cpu_open(f->inst, f->cpu, true);
+	if (!f->tcpu)
+		return errno ? -errno : -ENODEV;
+	f->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
+	f->buf = malloc((size_t)tracefs_cpu_read_size(f->tcpu));
+	return f->kbuf && f->buf ? 0 : -ENOMEM;
+}
+
+static long tfs_drain(struct fb *f)
+{
+	long before = f->k.count;
+	int n;
+
+	for (int flush = 0;;) {
+		unsigned long long ts;
+		void *d;
+
+		/* Splice moves whole pages only: the partial last one comes
+		 * with tracefs_cpu_flush, as libtracefs' users do at the end. */
+		if (flush)
+			n = tracefs_cpu_flush(f->tcpu, f->buf);
+		else
+			n = f->arg ? tracefs_cpu_buffered_read(f->tcpu, f->buf, true)
+				   : tracefs_cpu_read(f->tcpu, f->buf, true);
+		if (n <= 0 && f->arg && !flush) {
+			flush = 1;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		if (kbuffer_load_subbuffer(f->kbuf, f->buf) < 0)
+			return -EBADMSG;
+		for (d = kbuffer_read_event(f->kbuf, &ts); d; d = kbuffer_next_event(f->kbuf, &ts))
+			fcheck(&f->k, ts, d, (uint32_t)kbuffer_event_size(f->kbuf));
+	}
+	return f->k.count - before;
+}
+
+static void tfs_teardown(struct fb *f)
+{
+	if (f->tcpu)
+		tracefs_cpu_close(f->tcpu);
+	if (f->kbuf)
+		kbuffer_free(f->kbuf);
+	if (f->inst)
+		tracefs_instance_free(f->inst);
+	free(f->buf);
+	f->tcpu = NULL;
+	f->kbuf = NULL;
+	f->inst = NULL;
+	f->buf = NULL;
+}
+#else
+static int tfs_setup(struct fb *f, int arg)
+{
+	(void)f;
+	(void)arg;
+	return -ENOSYS;
+}
+static long tfs_drain(struct fb *f) { (void)f; return -ENOSYS; }
+static void tfs_teardown(struct fb *f) { (void)f; }
+#endif
+
+static const struct frow frows[] = {
+	{ "ftrace ringbuf auto", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_AUTO },
+	{ "ftrace ringbuf mmap", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_MMAP },
+	{ "ftrace ringbuf read(2)", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_READ },
+	{ "ftrace minimal mmap", 1, min_mmap_setup, min_mmap_drain, min_teardown, 0 },
+	{ "ftrace minimal read(2)", 1, min_read_setup, min_read_drain, min_teardown, 0 },
+	{ "ftrace libtracefs read", 1, tfs_setup, tfs_drain, tfs_teardown, 0 },
+	{ "ftrace libtracefs buffered", 1, tfs_setup, tfs_drain, tfs_teardown, 1 },
+};
+#define FB_NROWS (sizeof(frows) / sizeof(frows[0]))
+enum { R_MIN_MMAP = 3, R_MIN_READ = 4, R_TFS_READ = 5, R_TFS_BUF = 6 };
+
+int bench_ftrace_selected(const char *filter)
+{
+	if (!filter)
+		return 1;
+	for (size_t i = 0; i < FB_NROWS; i++)
+		if (strstr(frows[i].name, filter))
+			return 1;
+	return 0;
+}
+
+/* Markers per drain: about the same bytes at every size. */
+static long markers_for(int bytes, double mib)
+{
+	long n = (long)(mib * 1048576.0 / (bytes + 24));
+
+	return n < 1000 ? 1000 : n;
+}
+
+/* A child pinned to the producer CPU writes n markers: 8-byte sequence
+ * number, then filler up to bytes. */
+static int produce(struct fb *f, long n, int bytes)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char buf[4096];
+		int fd;
+
+		if (ft_test_pin(f->cpu) != 0)
+			_exit(1);
+		fd = ft_test_marker_fd(&f->t);
+		if (fd < 0)
+			_exit(1);
+		memset(buf, 'x', sizeof(buf));
+		for (uint64_t i = 0; i < (uint64_t)n; i++) {
+			memcpy(buf, &i, sizeof(i));
+			if (write(fd, buf, (size_t)bytes) != bytes)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EIO;
+	return 0;
+}
+
+struct fres {
+	int skipped;
+	char why[120];
+	double meps[FB_MAX_ROUNDS];   /* million events per second */
+	double sys_ev[FB_MAX_ROUNDS]; /* minimal readers: ns in the kernel per event */
+	double sys_call[FB_MAX_ROUNDS];/* and per call */
+	int n;
+};
+
+static struct fres fres[FB_NROWS][FB_NSIZES];
+
+static void fb_measure(struct fb *f, size_t row, int s, long n)
+{
+	const struct frow *fr = &frows[row];
+	struct fres *res = &fres[row][s];
+	uint64_t t0, t1;
+	long got;
+	int r;
+
+	if (res->skipped)
+		return;
+	/* Empty buffers: opening "trace" for writing with O_TRUNC clears them. */
+	if (ft_test_write(&f->t, "trace", "") < 0) {
+		res->skipped = 1;
+		snprintf(res->why, sizeof(res->why), "cannot clear the instance");
+		return;
+	}
+	memset(&f->k, 0, sizeof(f->k));
+	f->k.print_id = ft_test_print_id(&f->t);
+	f->k.row = fr->name;
+	f->k.bytes = fb_sizes[s];
+	f->k.min_size = 16 + (uint32_t)fb_sizes[s];
+	f->arg = fr->arg;
+	f->fd = -1;
+	f->sys_ns = f->sys_calls = 0;
+	r = fr->setup(f, fr->arg);
+	if (r < 0) {
+		fr->teardown(f);
+		res->skipped = 1;
+		snprintf(res->why, sizeof(res->why), "%s", r == -ENOSYS ?
+			 "built without libtracefs-dev" : strerror(-r));
+		return;
+	}
+	if (produce(f, n, fb_sizes[s]) < 0) {
+		fr->teardown(f);
+		res->skipped = 1;
+		snprintf(res->why, sizeof(res->why), "cannot write markers");
+		return;
+	}
+	t0 = test_now_ns();
+	got = fr->drain(f);
+	t1 = test_now_ns();
+	fr->teardown(f);
+	if (got != n || f->k.count != n) {
+		struct fchk k = f->k;
+
+		fb_error(&k, got < 0 ? "reader failed" : "event count", (uint64_t)(got < 0 ? -got : got),
+			 (uint64_t)n);
+	}
+	res->sys_ev[res->n] = (double)f->sys_ns / (double)n;
+	res->sys_call[res->n] = f->sys_calls ? (double)f->sys_ns / (double)f->sys_calls : 0;
+	res->meps[res->n++] = (double)n / ((double)(t1 - t0) / 1e3);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double fmedian_of(const struct fres *r, const double *x)
+{
+	double v[FB_MAX_ROUNDS];
+
+	if (r->skipped || !r->n)
+		return 0;
+	memcpy(v, x, sizeof(double) * (size_t)r->n);
+	qsort(v, (size_t)r->n, sizeof(double), cmp_d);
+	return r->n % 2 ? v[r->n / 2] : (v[r->n / 2 - 1] + v[r->n / 2]) / 2;
+}
+
+static double fmedian(const struct fres *r)
+{
+	return fmedian_of(r, r->meps);
+}
+
+static const char *find_tracefs(void)
+{
+	static const char *const known[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char p[300];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/instances", known[i]);
+		if (access(p, F_OK) == 0)
+			return known[i];
+	}
+	return NULL;
+}
+
+int bench_ftrace(const char *filter, int rounds, double mib, int csv, const int cpus[2])
+{
+	struct fb f;
+	const char *tfs = find_tracefs();
+	double busy0, self0, wall0, others_pct = -1;
+	int total = 0, done = 0;
+	char kb[32];
+
+	memset(&f, 0, sizeof(f));
+	memset(fres, 0, sizeof(fres));
+	if (rounds > FB_MAX_ROUNDS)
+		rounds = FB_MAX_ROUNDS;
+	f.cpu = cpus[0] >= 0 ? cpus[0] : 0;
+	if (geteuid() != 0 || !tfs) {
+		if (csv)
+			printf("\"ftrace\",,,,,,,,,,\"skipped: %s\"\n", tfs ? "needs root" : "no tracefs");
+		else
+			printf("\nftrace readers: skipped (%s)\n", tfs ? "needs root" : "no tracefs");
+		return CLI_EXIT_OK;
+	}
+	snprintf(f.t.tracefs, sizeof(f.t.tracefs), "%s", tfs);
+	snprintf(f.t.name, sizeof(f.t.name), "rbbench-%d", (int)getpid());
+	snprintf(f.t.dir, sizeof(f.t.dir), "%s/instances/%s", tfs, f.t.name);
+	if (mkdir(f.t.dir, 0700) != 0) {
+		printf("\nftrace readers: skipped (cannot create %s: %s)\n", f.t.dir, strerror(errno));
+		return CLI_EXIT_OK;
+	}
+	/* Room for the largest drain, twice over, per CPU. */
+	snprintf(kb, sizeof(kb), "%ld", (long)(mib * 1024 * 2.5) + 1024);
+	ft_test_write(&f.t, "buffer_size_kb", kb);
+	{
+		char p[800], v[32] = "";
+		ssize_t l;
+		int fd;
+
+		f.subbuf = (uint32_t)sysconf(_SC_PAGESIZE);
+		snprintf(p, sizeof(p), "%s/buffer_subbuf_size_kb", f.t.dir);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && (l = read(fd, v, sizeof(v) - 1)) > 0 && atol(v) > 0)
+			f.subbuf = (uint32_t)atol(v) * 1024;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (cpus[1] >= 0)
+		ft_test_pin(cpus[1]);
+	for (size_t i = 0; i < FB_NROWS; i++)
+		if (!filter || strstr(frows[i].name, filter))
+			total++;
+	total *= rounds * FB_NSIZES;
+	busy0 = bench_machine_busy_s();
+	self0 = bench_self_cpu_s();
+	wall0 = (double)test_now_ns() / 1e9;
+	for (int round = 0; round < rounds; round++) {
+		for (int s = 0; s < FB_NSIZES; s++) {
+			long n = markers_for(fb_sizes[s], mib);
+
+			for (size_t j = 0; j < FB_NROWS; j++) {
+				size_t i = (j + (size_t)round) % FB_NROWS;   /* rotate the order */
+
+				if (filter && !strstr(frows[i].name, filter))
+					continue;
+				cli_progress("ftrace round %d/%d  %3d%%  %s, %d B", round + 1, rounds,
+					     100 * done / (total ? total : 1), frows[i].name, fb_sizes[s]);
+				fb_measure(&f, i, s, n);
+				done++;
+			}
+		}
+	}
+	cli_progress_done();
+	{
+		double wall = (double)test_now_ns() / 1e9 - wall0;
+		double others = (bench_machine_busy_s() - busy0) - (bench_self_cpu_s() - self0);
+
+		if (busy0 >= 0)
+			others_pct = 100.0 * (others > 0 ? others : 0) /
+				     (wall * (double)sysconf(_SC_NPROCESSORS_ONLN));
+	}
+	for (int i = 0; i < 50 && rmdir(f.t.dir) != 0 && errno == EBUSY; i++)
+		usleep(20000);
+
+	if (!csv) {
+		printf("\nftrace readers: drain CPU %d's buffer (markers written by a process pinned "
+		       "there), read on CPU %d; %d round(s), median; sub-buffer %u B; ~%.0f MiB per drain\n",
+		       f.cpu, cpus[1], rounds, f.subbuf, mib);
+		printf("%-30s %6s %9s %9s %8s %11s %11s\n", "reader", "size", "M ev/s", "MB/s", "ns/ev",
+		       "vs minimal", "vs tracefs");
+	}
+	for (size_t i = 0; i < FB_NROWS; i++) {
+		if (filter && !strstr(frows[i].name, filter))
+			continue;
+		for (int s = 0; s < FB_NSIZES; s++) {
+			double m = fmedian(&fres[i][s]);
+			double mn = fmedian(&fres[R_MIN_MMAP][s]), rd = fmedian(&fres[R_MIN_READ][s]);
+			double t1 = fmedian(&fres[R_TFS_READ][s]), t2 = fmedian(&fres[R_TFS_BUF][s]);
+			double best_min = mn > rd ? mn : rd, best_tfs = t1 > t2 ? t1 : t2;
+			char r1[16] = "", r2[16] = "";
+
+			if (fres[i][s].skipped) {
+				if (csv)
+					printf("\"%s\",%d,,,,,,,,,\"%s\"\n", frows[i].name, fb_sizes[s],
+					       fres[i][s].why);
+				else if (s == 0)
+					printf("%-30s %6s skipped: %s\n", frows[i].name, "-", fres[i][s].why);
+				continue;
+			}
+			if (!frows[i].anchor && best_min > 0)
+				snprintf(r1, sizeof(r1), "%.2fx", m / best_min);
+			if (!frows[i].anchor && best_tfs > 0)
+				snprintf(r2, sizeof(r2), "%.2fx", m / best_tfs);
+			if (csv)
+				printf("\"%s\",%d,%.3f,%.1f,%.2f,0,%s,,,,\n", frows[i].name, fb_sizes[s], m,
+				       m * fb_sizes[s], m > 0 ? 1e3 / m : 0, r1[0] ? r1 : "");
+			else
+				printf("%-30s %6d %9.2f %9.0f %8.1f %11s %11s\n", frows[i].name, fb_sizes[s],
+				       m, m * fb_sizes[s], m > 0 ? 1e3 / m : 0, r1, r2);
+		}
+	}
+	if (!csv && !fres[R_MIN_MMAP][0].skipped && fres[R_MIN_MMAP][0].n) {
+		printf("time inside the kernel calls (minimal readers, median):\n");
+		for (int s = 0; s < FB_NSIZES; s++)
+			printf("  %4d B: GET_READER %6.1f ns/event (%6.2f us/call)   read(2) %6.1f ns/event "
+			       "(%6.2f us/call)\n", fb_sizes[s],
+			       fmedian_of(&fres[R_MIN_MMAP][s], fres[R_MIN_MMAP][s].sys_ev),
+			       fmedian_of(&fres[R_MIN_MMAP][s], fres[R_MIN_MMAP][s].sys_call) / 1e3,
+			       fmedian_of(&fres[R_MIN_READ][s], fres[R_MIN_READ][s].sys_ev),
+			       fmedian_of(&fres[R_MIN_READ][s], fres[R_MIN_READ][s].sys_call) / 1e3);
+	}
+	if (!csv) {
+		printf("other processes used %.0f%% of the CPUs during the ftrace rows%s\n", others_pct,
+		       others_pct > 10 ? " (the machine was not quiet: figures are low and noisy)" : "");
+		printf("vs minimal: our rate / the faster of the two minimal readers (mmap, read(2)) "
+		       "at that size; vs tracefs: / the faster libtracefs row.\n");
+	}
+	return CLI_EXIT_OK;
+}
