@@ -8,9 +8,10 @@
  * -timeout catches that), never deliver a record that does not fit.
  *
  * Input: [0] flags, [1..8] consumer_pos, [9..12] prod - cons, [13..20]
- * slot 1 owner word, [21..28] slot 2 owner word, [29..] ring bytes from
- * consumer_pos on (wrapping). Built by the Makefile with the library
- * sources and -Isrc.
+ * slot 1 owner word (pid, gen), [21..28] slot 2 owner word, also the
+ * release target (consumer page +16) and the unclean-exit counters with
+ * F_SLOTS, [29..] ring bytes from consumer_pos on (wrapping). Built by the
+ * Makefile with the library sources and -Isrc.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ enum {
 	F_RAW_PROD  = 1 << 3,  /* prod - cons as given, possibly > size */
 	F_OPEN_FILE = 1 << 4,  /* write the input as a ring file and open it */
 	F_VALID_META = 1 << 5, /* ... with a meta page that passes the checks */
-	F_SLOTS     = 1 << 6,  /* fill producer slots from the input */
+	F_SLOTS     = 1 << 6,  /* fill producer slots, release target, counters */
 };
 
 static struct ringbuf *rb;
@@ -95,7 +96,6 @@ static void fuzz_file(const uint8_t *d, size_t n, int flags)
 		m->word_size = sizeof(long);
 		m->flags &= RINGBUF_F_OVERWRITE;
 		m->data_size = (n & 1) ? 2 * page : m->data_size;
-		m->consumer_claim = 0;
 	}
 	/* The file length is input too. */
 	len = (n > 8 && (d[n - 1] & 1)) ? (size_t)(d[n - 2]) * 64 : len;
@@ -144,9 +144,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	/* Reset the ring: zero data, positions from the input. */
 	memset(rb->data, 0, rb->size);
 	memset(rb->meta->producers, 0, sizeof(rb->meta->producers));
+	rb->meta->unclean_exits = rb->meta->gaps_acked = rb->meta->slotless_users = 0;
 	if (flags & F_SLOTS) {
 		rb->meta->producers[0].owner = get64(d, n, 13);
 		rb->meta->producers[1].owner = get64(d, n, 21);
+		rb->meta->unclean_exits = d[13];
+		rb->meta->slotless_users = d[21];
 	}
 	rb->meta->recover_ms = 1;
 	*rb->consumer_pos = cons;
@@ -159,6 +162,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		/* the double mapping makes this one contiguous copy */
 		memcpy(rb->data + (cons & rb->mask), d + 29, len);
 	}
+	/* A release a killed consumer left half done (or garbage there):
+	 * what a new consumer repairs when it claims the ring. */
+	*(uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_RELEASE_OFF) =
+		(flags & F_SLOTS) ? cons + (get64(d, n, 5) & 0xffffffffULL) : cons;
+	rb_release_repair(rb);
+	if (rb_load_relaxed(rb->consumer_pos) - cons > delta)
+		__builtin_trap(); /* repaired past the producer */
 	consume_checked(rb, flags);
 	return 0;
 }

@@ -20,7 +20,7 @@
  *   u32 len     payload length | BUSY (bit 31) | DISCARD (bit 30)
  *   u32 pg_off  committed: page offset of the header from the file start,
  *               (3*PAGE + (pos & mask)) / PAGE, as the kernel writes it;
- *               while BUSY: the producer slot that owns the record
+ *               while BUSY: the owner's stamp, slot | gen << 8 (below)
  *   payload     len bytes, then padding to round_up(len + 8, 8)
  */
 #ifndef RINGBUF_FORMAT_H
@@ -36,7 +36,7 @@
 #define RINGBUF_F_OVERWRITE    (1U << 19)  /* meta.flags: flight-recorder mode */
 
 #define RINGBUF_MAGIC          0x31465542474e4952ULL /* "RINGBUF1" read as a little-endian u64 */
-#define RINGBUF_FORMAT_VERSION 1
+#define RINGBUF_FORMAT_VERSION 2   /* 2: liveness by open-file-description locks */
 #define RINGBUF_META_PAGES     1   /* pages before the consumer page */
 #define RINGBUF_POS_PAGES      2   /* consumer page + producer page */
 #define RINGBUF_DATA_PGOFF     (RINGBUF_META_PAGES + RINGBUF_POS_PAGES)
@@ -46,6 +46,7 @@
 /* Offsets inside the consumer page. */
 #define RINGBUF_CONS_POS_OFF     0
 #define RINGBUF_CONS_WAITING_OFF 8   /* u32: consumer armed a wakeup (ours) */
+#define RINGBUF_CONS_RELEASE_OFF 16  /* u64: the release in progress ends here */
 #define RINGBUF_CONS_READ_POS_OFF 64 /* u64: overwrite mode: next record to read */
 
 /* Offsets inside the producer page (kernel layout). */
@@ -53,24 +54,42 @@
 #define RINGBUF_PENDING_POS_OFF  8
 #define RINGBUF_OVER_POS_OFF     16
 
-/* A producer process attached to the ring (for dead-producer recovery). */
+/*
+ * Liveness (docs/FORMAT.md, "Liveness"): open-file-description locks
+ * (fcntl F_OFD_SETLK) on single bytes of the ring file, far beyond its end.
+ * The kernel drops them when the holder's last descriptor of that open file
+ * closes, so a process that dies, however it dies, releases them; "held by
+ * another description" (F_OFD_GETLK) is "alive", whatever /proc shows.
+ */
+#define RINGBUF_LOCK_BASE      (1ULL << 40)
+#define RINGBUF_LOCK_CLAIM     (RINGBUF_LOCK_BASE + 0)  /* write lock: the consumer */
+#define RINGBUF_LOCK_SLOTLESS  (RINGBUF_LOCK_BASE + 1)  /* read locks: producers without a slot */
+#define RINGBUF_LOCK_SLOT(i)   (RINGBUF_LOCK_BASE + 64 + (i)) /* write lock: slot i (0-based) */
+
+/* A stamp names one tenure of a producer slot: slot (1..48, 0 = no slot) in
+ * the low 8 bits, the slot's generation (24 bits) above. BUSY headers carry
+ * their owner's stamp; a stamp is alive while its slot's generation is
+ * unchanged and its slot lock is held. */
+#define RINGBUF_STAMP_SLOT(s)  ((s) & 0xffU)
+#define RINGBUF_STAMP_GEN(s)   ((s) >> 8)
+#define RINGBUF_GEN_MASK       0xffffffU
+/* meta.reclaim_lock: 0 free, else the holder's stamp | HELD. */
+#define RINGBUF_RECLAIM_HELD   0x80U
+
+/* A producer slot (for dead-producer recovery). Taken by winning its lock. */
 struct ringbuf_producer_slot {
-	/* The owner word, read and CASed as one u64 (docs/FORMAT.md, "slots"):
-	 * 0 free; otherwise pid (bit 31 set while the owner is still filling
-	 * the slot in) and the low 32 bits of its starttime, so a reused pid
-	 * never matches a dead owner's word. */
 	union {
 		struct {
-			uint32_t pid;       /* 0: free */
-			uint32_t start_lo;  /* (uint32_t)start_time */
+			uint32_t pid;   /* the owner's pid, as it saw itself; 0 after a
+					 * clean detach (informational, never trusted) */
+			uint32_t gen;   /* generation: +1 by every new owner */
 		};
 		uint64_t owner;
 	};
-	uint64_t start_time;     /* /proc/PID/stat starttime, guards pid reuse */
+	uint64_t __reserved0;    /* 0 */
 	uint64_t records;        /* reserved (0) */
-	uint64_t pidns;          /* inode of the owner's /proc/self/ns/pid, 0 unknown */
+	uint64_t __reserved1;    /* 0 */
 };
-#define RINGBUF_OWNER_INIT (1U << 31) /* in pid: slot or claim being filled in */
 
 /* The meta page. Cache lines are split by who writes them. */
 struct ringbuf_meta {
@@ -94,7 +113,7 @@ struct ringbuf_meta {
 	uint64_t wakeups;           /* 72  */
 	uint64_t overwritten_records; /* 80 */
 	uint64_t overwritten_bytes; /* 88  */
-	uint32_t reclaim_lock;      /* 96  overwrite mode: pid holding reclaim */
+	uint32_t reclaim_lock;      /* 96  overwrite mode: stamp|HELD of the holder */
 	uint32_t __pad2;            /* 100 */
 	uint64_t reclaimed_pos;     /* 104 overwrite mode: zeroed up to here */
 	uint64_t __pad3[2];         /* 112 */
@@ -105,18 +124,20 @@ struct ringbuf_meta {
 	uint64_t discarded_records; /* 144 */
 	uint64_t orphaned_records;  /* 152 */
 	uint64_t corrupt_events;    /* 160 */
-	union {                     /* 168 the claim word, CASed as one u64 */
-		struct {
-			uint32_t consumer_pid;      /* 168 pid of the consumer, 0 free */
-			uint32_t consumer_start_lo; /* 172 (uint32_t)consumer_start */
-		};
-		uint64_t consumer_claim;
-	};
-	uint64_t consumer_start;    /* 176 starttime of the consumer process */
-	uint64_t consumer_pidns;    /* 184 inode of its /proc/self/ns/pid */
+	uint32_t consumer_pid;      /* 168 the claim holder's pid as it saw itself,
+				     * 0 after a clean detach (informational) */
+	uint32_t __pad4;            /* 172 */
+	uint64_t gaps_acked;        /* 176 zero gaps recovered on unclean exits */
+	uint64_t __pad5;            /* 184 */
 
 	/* lines 3..: producer slots, 32 bytes each */
 	struct ringbuf_producer_slot producers[RINGBUF_MAX_PRODUCERS]; /* 192 */
+
+	/* after the slots: written by producers, rarely */
+	uint64_t unclean_exits;     /* 1728 slots inherited from an owner that never
+				     * detached (it died) */
+	uint32_t slotless_users;    /* 1736 producers attached without a slot */
+	uint32_t __pad6;            /* 1740 */
 };
 
 /*
@@ -132,10 +153,8 @@ struct ringbuf_meta {
 	RINGBUF_STATIC_ASSERT(offsetof(struct type, field) == (off), #type "." #field " is at " #off)
 RINGBUF_FORMAT_OFF(ringbuf_producer_slot, owner, 0);
 RINGBUF_FORMAT_OFF(ringbuf_producer_slot, pid, 0);
-RINGBUF_FORMAT_OFF(ringbuf_producer_slot, start_lo, 4);
-RINGBUF_FORMAT_OFF(ringbuf_producer_slot, start_time, 8);
+RINGBUF_FORMAT_OFF(ringbuf_producer_slot, gen, 4);
 RINGBUF_FORMAT_OFF(ringbuf_producer_slot, records, 16);
-RINGBUF_FORMAT_OFF(ringbuf_producer_slot, pidns, 24);
 RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_producer_slot) == 32, "a producer slot is 32 bytes");
 RINGBUF_FORMAT_OFF(ringbuf_meta, magic, 0);
 RINGBUF_FORMAT_OFF(ringbuf_meta, version, 8);
@@ -159,15 +178,15 @@ RINGBUF_FORMAT_OFF(ringbuf_meta, delivered_bytes, 136);
 RINGBUF_FORMAT_OFF(ringbuf_meta, discarded_records, 144);
 RINGBUF_FORMAT_OFF(ringbuf_meta, orphaned_records, 152);
 RINGBUF_FORMAT_OFF(ringbuf_meta, corrupt_events, 160);
-RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_claim, 168);
 RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_pid, 168);
-RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_start_lo, 172);
-RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_start, 176);
-RINGBUF_FORMAT_OFF(ringbuf_meta, consumer_pidns, 184);
+RINGBUF_FORMAT_OFF(ringbuf_meta, gaps_acked, 176);
 RINGBUF_FORMAT_OFF(ringbuf_meta, producers, 192);
-RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_meta) == 192 + 32 * RINGBUF_MAX_PRODUCERS,
+RINGBUF_FORMAT_OFF(ringbuf_meta, unclean_exits, 192 + 32 * RINGBUF_MAX_PRODUCERS);
+RINGBUF_FORMAT_OFF(ringbuf_meta, slotless_users, 200 + 32 * RINGBUF_MAX_PRODUCERS);
+RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_meta) == 208 + 32 * RINGBUF_MAX_PRODUCERS,
 	       "the meta page's size is part of the format");
-RINGBUF_STATIC_ASSERT(RINGBUF_CONS_WAITING_OFF + 4 <= RINGBUF_CONS_READ_POS_OFF &&
+RINGBUF_STATIC_ASSERT(RINGBUF_CONS_WAITING_OFF + 4 <= RINGBUF_CONS_RELEASE_OFF &&
+	       RINGBUF_CONS_RELEASE_OFF + 8 <= RINGBUF_CONS_READ_POS_OFF &&
 	       RINGBUF_CONS_READ_POS_OFF % 64 == 0,
 	       "consumer-page fields do not overlap; read_pos has a line of its own");
 RINGBUF_STATIC_ASSERT(RINGBUF_OVER_POS_OFF == 2 * 8 && RINGBUF_PENDING_POS_OFF == 8,

@@ -36,8 +36,10 @@ struct ringbuf {
 	uint32_t flags;            /* RINGBUF_F_* */
 	uint32_t page_shift;
 	uint32_t pg_off_base;      /* pg_off of data page 0 */
-	uint32_t owner_slot;       /* our producer slot, stamped in BUSY headers */
-	uint32_t slot_pid;         /* the process owner_slot was taken for (shm.c) */
+	uint32_t owner_slot;       /* our stamp, slot | gen << 8, put in BUSY headers */
+	uint32_t slot_pid;         /* the process owner_slot was taken for (live.c) */
+	uint32_t claim_pid;        /* the process that took the consumer claim, or 0 */
+	int slotless;              /* we hold the slotless producers' read lock */
 	int kind;                  /* enum rb_kind */
 	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER */
 	int wake_wfd;              /* producers write here to wake (-1: none) */
@@ -87,6 +89,25 @@ static inline uint32_t rb_pgoff_of(const struct ringbuf *rb, uint64_t pos)
 	return rb->pg_off_base + (uint32_t)((pos & rb->mask) >> rb->page_shift);
 }
 
+/* A BUSY header of a user ring carries a stamp naming a slot of the table. */
+static inline int rb_busy_stamp_ok(uint64_t w)
+{
+	return RINGBUF_STAMP_SLOT(rb_hdr_pgoff(w)) <= RINGBUF_MAX_PRODUCERS;
+}
+
+/* Could BUSY header w at pos be a real reservation: its footprint ends by
+ * limit (producer_pos) and, in a user ring, its stamp names a slot. The
+ * kernel's BUSY headers carry pg_off instead. Anything else is corruption,
+ * never "wait for its owner" (that wait would never end). */
+static inline int rb_busy_plausible(const struct ringbuf *rb, uint64_t w, uint64_t pos,
+				    uint64_t limit)
+{
+	uint64_t len = rb_hdr_len(w) & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+
+	return rb_round_up_hdr(len) <= limit - pos &&
+	       (rb->kind != RB_KIND_USER || rb_busy_stamp_ok(w));
+}
+
 /*
  * A source of the consumer manager (consumer.c). User rings and kernel BPF
  * rings are sources through rb_ring_source_new(); ftrace.c makes its own.
@@ -124,26 +145,33 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 RB_HIDDEN struct ringbuf *rb_alloc(void);
 RB_HIDDEN void rb_wake(struct ringbuf *rb);
 
-/* shm.c — named rings: creation, attach, teardown of claims and slots. */
+/* shm.c — named rings: creation and attach. */
 RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 					  const struct ringbuf_opts *opts);
+/* Open the wake FIFO for writing when it was not there at open time. */
+RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb);
+RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* live.c — slots, the claim and liveness, by open-file-description locks
+ * on the ring file (ringbuf_format.h RINGBUF_LOCK_*). */
 RB_HIDDEN void rb_detach_named(struct ringbuf *rb); /* every user ring */
 /* Register a producer slot and/or claim the consumer for a mapped user ring
  * (anonymous rings too). Negative errno (-EBUSY: a live consumer holds it). */
 RB_HIDDEN int rb_attach_roles(struct ringbuf *rb, int role);
 /* This process's pid, refreshed in fork children (pthread_atfork). A ring
  * whose slot_pid differs was inherited through fork: take a slot of our own
- * before stamping headers, or a dead child would look alive. */
+ * (on a description of our own) before stamping headers, or a dead child
+ * would look alive. */
 extern RB_HIDDEN uint32_t rb_self_pid;
 RB_HIDDEN void rb_reslot(struct ringbuf *rb);
-/* Open the wake FIFO for writing when it was not there at open time. */
-RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb);
-/* Is the process behind a slot owner word / claim word alive? Unknown or
- * unverifiable (other pid namespace, garbage) counts as alive. */
-RB_HIDDEN int rb_owner_alive(uint64_t word, uint64_t start_time, uint64_t pidns);
-/* Set errno and the thread's detail message (ringbuf_strerror_detail());
- * returns -err. */
-RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is the owner of a BUSY stamp (or a reclaim holder's stamp) alive? 1 yes
+ * or cannot tell, 0 provably gone, -1 not a stamp (no such slot). */
+RB_HIDDEN int rb_stamp_alive(struct ringbuf *rb, uint32_t stamp);
+/* Did some producer die without detaching (zero-gap recovery may act)? */
+RB_HIDDEN int rb_unclean_exit_seen(struct ringbuf *rb);
+RB_HIDDEN int rb_lock_try(int fd, uint64_t byte, short type);
+RB_HIDDEN void rb_lock_drop(int fd, uint64_t byte);
+RB_HIDDEN int rb_lock_held(int fd, uint64_t byte, short type);
 
 /* consume.c — the one consume loop, for every kind of ring. */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
@@ -157,6 +185,8 @@ RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now);
 RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
 				uint64_t discarded, int ret);
 RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);
+/* A new consumer finishes a release its killed predecessor left half done. */
+RB_HIDDEN void rb_release_repair(struct ringbuf *rb);
 RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t field_off, uint64_t v);
 #define RB_STAT(rb, field, v) rb_stat_add((rb), offsetof(struct ringbuf_stats, field), (v))
 
@@ -186,7 +216,5 @@ RB_HIDDEN void rb_testpoint_hit(const char *name);
 RB_HIDDEN uint64_t rb_now_ns(void);
 /* 64 random bits (getrandom; the clock and pid when it fails). */
 RB_HIDDEN uint64_t rb_random_u64(void);
-RB_HIDDEN uint64_t rb_proc_start_time(pid_t pid);
-RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time);
 
 #endif /* RB_INTERNAL_H */

@@ -144,7 +144,10 @@ static int corrupt(struct ringbuf *rb)
 static int reclaim_lock(struct ringbuf *rb)
 {
 	uint32_t *lock = &rb->meta->reclaim_lock;
-	uint32_t me = (uint32_t)getpid();
+	/* The holder names itself by its stamp: its slot's lock says whether
+	 * it lives (live.c), whatever its pid or pid namespace. Threads of one
+	 * handle share the stamp and wait for each other like any holder. */
+	uint32_t me = rb_load_relaxed(&rb->owner_slot) | RINGBUF_RECLAIM_HELD;
 	uint64_t t0 = 0, checked = 0, now;
 	unsigned int spins = 0;
 
@@ -166,9 +169,13 @@ static int reclaim_lock(struct ringbuf *rb)
 			checked = now;
 			/* A dead holder stores nothing more: take over. The
 			 * critical section recomputes everything from shared
-			 * state, so a half-done reclaim is simply redone. */
-			if (!rb_pid_alive(holder, 0) && rb_cas_acq_rel(lock, &holder, me)) /* [O8] */
-				return 0;
+			 * state, so a half-done reclaim is simply redone. A
+			 * word no holder could have written is taken too. */
+			if (!(holder & RINGBUF_RECLAIM_HELD) ||
+			    rb_stamp_alive(rb, holder & ~RINGBUF_RECLAIM_HELD) <= 0) {
+				if (rb_cas_acq_rel(lock, &holder, me)) /* [O8] */
+					return 0;
+			}
 		}
 		if (now - t0 > RECLAIM_WAIT_NS)
 			return -ENOSPC;
@@ -353,6 +360,10 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		if (!committed(w)) {
 			if (rb_load_acquire(rp) != pos) /* [O5] overwritten meanwhile */
 				continue;
+			if (w && !rb_busy_plausible(rb, w, pos, prod)) {
+				ret = corrupt(rb); /* an impossible BUSY header */
+				break;
+			}
 			if (rb_stopped_at(rb, pos, prod))
 				continue; /* recovered: the header now says DISCARD */
 			break;

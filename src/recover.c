@@ -8,20 +8,21 @@
  * stops there; after meta.recover_ms (or at once on ringbuf_recover) it
  * calls us.
  *
- * BUSY: the header names the owner's slot; the slot's owner word names one
- * process for good (pid + starttime). Only when that process is provably
- * gone — not running, a zombie, or its pid now belongs to a process with
- * another starttime — is the header CASed from the exact BUSY value we read
- * to DISCARD [R1]. A live owner, however slow or stopped, is never touched:
- * the decision is made on process existence, never on time. The timeout
- * only decides when the (costly) check runs.
+ * BUSY: the header carries its owner's stamp (slot and generation). Only
+ * when that owner has provably let go of its slot lock (live.c: another
+ * generation in the slot, or nobody holding the lock) is the header CASed
+ * from the exact BUSY value we read to DISCARD [R1]. A live owner, however
+ * slow, stopped or hidden from /proc, is never touched: the decision is the
+ * kernel's lock state, never time. The timeout only decides when the check
+ * runs.
  *
- * Zero: nobody can say whose claim it is. We act only when some registered
- * producer is dead, then skip the all-zero gap up to the next plausible
- * header as one orphan (see gap_end() for the residual risk).
+ * Zero: nobody can say whose claim it is. We act only when some producer
+ * died without detaching (rb_unclean_exit_seen), then skip the all-zero gap
+ * up to the next plausible header as one orphan (see gap_end() for the
+ * residual risk).
  *
- * Slots of dead producers are freed once a complete walk of [cons, prod)
- * shows none of their records outstanding.
+ * Slots need no freeing here: the kernel drops a dead owner's lock, and the
+ * next owner's new generation keeps the old owner's records recoverable.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,10 +36,11 @@
 #define GAP_MAX (1ULL << 29)       /* one gap record's footprint, at most */
 #define GAP_SETTLE_MS 10           /* the gap must look the same this long */
 
-/* Per-call cache: is the owner of slot i (1-based) alive? */
+/* Per-call cache: is the owner of a stamp alive? One entry per slot, for
+ * the generation last asked about. */
 struct owners {
 	int8_t state[RINGBUF_MAX_PRODUCERS + 1];   /* -1 unknown, 0 dead, 1 alive */
-	uint64_t word[RINGBUF_MAX_PRODUCERS + 1];
+	uint32_t stamp[RINGBUF_MAX_PRODUCERS + 1];
 };
 
 static void owners_init(struct owners *o)
@@ -47,34 +49,20 @@ static void owners_init(struct owners *o)
 		o->state[i] = -1;
 }
 
-/* 1 when the records stamped with `slot` can be recovered: the slot's
- * owner is dead, or the slot is free (its owner detached, so it cannot
- * commit any more). Slot 0 (unknown owner) and garbage never are. */
-static int owner_dead(struct ringbuf *rb, struct owners *o, uint32_t slot)
+/* 1 when the records stamped `stamp` can be recovered: their owner let go
+ * of its slot (died, or detached and so cannot commit any more). A stamp
+ * naming no slot never is (the consumer reports it as corrupt). */
+static int owner_dead(struct ringbuf *rb, struct owners *o, uint32_t stamp)
 {
-	struct ringbuf_producer_slot *s;
-	uint64_t w;
+	uint32_t slot = RINGBUF_STAMP_SLOT(stamp);
 
-	if (!slot || slot > RINGBUF_MAX_PRODUCERS)
+	if (slot > RINGBUF_MAX_PRODUCERS)
 		return 0;
-	if (o->state[slot] < 0) {
-		s = &rb->meta->producers[slot - 1];
-		w = rb_load_acquire(&s->owner); /* [S2] */
-		o->word[slot] = w;
-		o->state[slot] = w ? (int8_t)rb_owner_alive(w, rb_load_relaxed(&s->start_time),
-							     rb_load_relaxed(&s->pidns))
-				   : 0;
+	if (o->state[slot] < 0 || o->stamp[slot] != stamp) {
+		o->stamp[slot] = stamp;
+		o->state[slot] = (int8_t)(rb_stamp_alive(rb, stamp) != 0);
 	}
 	return o->state[slot] == 0;
-}
-
-/* Is there a registered producer that is dead (not merely detached)? */
-static int some_producer_dead(struct ringbuf *rb, struct owners *o)
-{
-	for (uint32_t i = 1; i <= RINGBUF_MAX_PRODUCERS; i++)
-		if (owner_dead(rb, o, i) && o->word[i])
-			return 1;
-	return 0;
 }
 
 /* A header that could really start a record at pos. */
@@ -86,7 +74,7 @@ static int plausible(const struct ringbuf *rb, uint64_t pos, uint64_t w, uint64_
 	if (fp > prod - pos)
 		return 0;
 	if (len32 & RINGBUF_BUSY_BIT)
-		return rb_hdr_pgoff(w) <= RINGBUF_MAX_PRODUCERS;
+		return rb_busy_stamp_ok(w);
 	return rb_hdr_pgoff(w) == rb_pgoff_of(rb, pos);
 }
 
@@ -97,7 +85,7 @@ static int plausible(const struct ringbuf *rb, uint64_t pos, uint64_t w, uint64_
  *
  * Residual risk, precisely: if a LIVE producer is between its claim and its
  * header store for the whole recover_ms (at cons) or for GAP_SETTLE_MS
- * (inside the gap), while another registered producer is dead, its claim is
+ * (inside the gap), while some producer died without detaching, its claim is
  * swallowed into the gap; when it resumes it writes into space the consumer
  * has released, and the records around it may be reported as corrupt
  * (-EBADMSG) or lost. Claim and header store are adjacent instructions, so
@@ -134,19 +122,22 @@ static int recover_gap(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 	if (!rb_cas_acq_rel(rb_hdr_at(rb, cons), &expect, w))
 		return 0;
 	RB_STAT(rb, orphaned_records, 1);
+	/* One unclean exit leaves at most one such gap: it accounts for it.
+	 * (Only the consumer writes gaps_acked.) */
+	if (rb_load_relaxed(&rb->meta->unclean_exits) > rb_load_relaxed(&rb->meta->gaps_acked))
+		rb_store_relaxed(&rb->meta->gaps_acked, rb_load_relaxed(&rb->meta->gaps_acked) + 1);
 	return 1;
 }
 
 /*
  * Walk the headers of [cons, prod): recover every BUSY record of a dead
- * owner, and the zero gap at cons when gap_ok. Then free the slots of dead
- * producers that have nothing outstanding. Returns the number recovered;
- * *at_cons tells whether the record at cons was.
+ * owner, and the zero gap at cons when gap_ok. Returns the number
+ * recovered; *at_cons tells whether the record at cons was.
  */
 static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, int *at_cons)
 {
 	struct owners o;
-	uint64_t pos = cons, busy = 0;
+	uint64_t pos = cons;
 	int n = 0;
 
 	owners_init(&o);
@@ -157,7 +148,7 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 		uint32_t len32;
 
 		if (w == 0) {
-			if (pos != cons || !gap_ok || !some_producer_dead(rb, &o) ||
+			if (pos != cons || !gap_ok || !rb_unclean_exit_seen(rb) ||
 			    !recover_gap(rb, cons, prod))
 				break;
 			n++;
@@ -169,9 +160,7 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 		if (fp > prod - pos)
 			break; /* garbage: the consumer reports it */
 		if (len32 & RINGBUF_BUSY_BIT) {
-			uint32_t slot = rb_hdr_pgoff(w);
-
-			if (owner_dead(rb, &o, slot)) {
+			if (owner_dead(rb, &o, rb_hdr_pgoff(w))) {
 				uint64_t nw = rb_hdr_make((len32 & ~FLAGS) | RINGBUF_DISCARD_BIT,
 							  rb_pgoff_of(rb, pos));
 
@@ -182,8 +171,6 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 					if (pos == cons)
 						*at_cons = 1;
 				}
-			} else if (slot <= RINGBUF_MAX_PRODUCERS) {
-				busy |= 1ULL << slot;
 			}
 		} else if (rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos)) {
 			break; /* garbage */
@@ -191,26 +178,6 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 		pos += fp;
 	}
 
-	/* Free dead producers' slots: only after a complete walk that saw
-	 * every record up to prod, and only if prod has not moved since we
-	 * found them dead: a process seen dead claims nothing more, so all
-	 * its claims are below prod and none of them is outstanding. */
-	if (pos == prod) {
-		for (uint32_t i = 1; i <= RINGBUF_MAX_PRODUCERS; i++)
-			owner_dead(rb, &o, i);
-		if (rb_load_acquire(rb->producer_pos) != prod) /* [C1] */
-			return n;
-		for (uint32_t i = 1; i <= RINGBUF_MAX_PRODUCERS; i++) {
-			uint64_t w;
-
-			if (!owner_dead(rb, &o, i) || !o.word[i] || (busy & (1ULL << i)) ||
-			    ((uint32_t)o.word[i] & RINGBUF_OWNER_INIT))
-				continue;
-			w = o.word[i];
-			/* [S3] CAS: only the dead owner's exact word */
-			rb_cas_acq_rel(&rb->meta->producers[i - 1].owner, &w, 0);
-		}
-	}
 	return n;
 }
 

@@ -111,6 +111,7 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	m->create_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	m->ring_nonce = rb_random_u64();
 	*rb->consumer_pos = start;
+	*(uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_RELEASE_OFF) = start;
 	*rb->producer_pos = start;
 	*rb->pending_pos = start;
 	*rb->overwrite_pos = start;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Small helpers: clocks, process liveness, test points. */
+/* Small helpers: clocks, test points. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -29,57 +29,6 @@ RB_HIDDEN uint64_t rb_random_u64(void)
 		return v;
 	/* No entropy yet (early boot): unique enough with the clock and pid. */
 	return rb_now_ns() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid() << 32;
-}
-
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks.
- * With the pid it names one process for good, even after pid reuse. */
-RB_HIDDEN uint64_t rb_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	FILE *f;
-	int field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	p = strrchr(buf, ')'); /* the command name may hold spaces */
-	if (!p)
-		return 0;
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
-}
-
-/* Is the process (pid, start_time) still running? A zombie counts as dead. */
-RB_HIDDEN int rb_pid_alive(uint32_t pid, uint64_t start_time)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	if (!pid)
-		return 0;
-	if (kill((pid_t)pid, 0) && errno == ESRCH)
-		return 0;
-	if (start_time && rb_proc_start_time((pid_t)pid) != start_time)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : 1;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (!p || !(p = strrchr(buf, ')')))
-		return 1;
-	return !(p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
 }
 
 #if defined(__SANITIZE_THREAD__)

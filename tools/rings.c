@@ -28,6 +28,15 @@ static int read_at(int fd, void *buf, size_t len, off_t off)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* Does another open file description hold a lock on that byte? */
+static int lock_held(int fd, uint64_t byte)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)byte,
+			    .l_len = 1 };
+
+	return !fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type != F_UNLCK;
+}
+
 int ring_info_load(const char *name, struct ring_info *ri)
 {
 	char wake[PATH_MAX + 8];
@@ -71,6 +80,11 @@ int ring_info_load(const char *name, struct ring_info *ri)
 		ri->used = ri->size;
 	ri->valid = 1;
 	ri->err = 0;
+	/* Liveness as the library sees it (ringbuf_format.h, RINGBUF_LOCK_*). */
+	ri->held = lock_held(fd, RINGBUF_LOCK_CLAIM);
+	for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
+		ri->held |= (uint64_t)lock_held(fd, RINGBUF_LOCK_SLOT(i)) << (i + 1);
+	ri->slotless = lock_held(fd, RINGBUF_LOCK_SLOTLESS);
 out:
 	close(fd);
 	return 0;
@@ -138,17 +152,19 @@ void ring_print_procs(FILE *out, const struct ring_info *ri, int consumer, int j
 
 	if (json)
 		fputc('[', out);
+	/* The pids are what each holder wrote about itself (in its own pid
+	 * namespace): shown only while its lock says it is attached. */
 	if (ri->valid && consumer) {
-		uint32_t pid = m->consumer_pid & ~RINGBUF_OWNER_INIT;
+		uint32_t pid = m->consumer_pid;
 
-		if (pid && pid != self)
-			print_proc(out, json, &n, pid, m->consumer_pidns);
+		if ((ri->held & 1) && pid && pid != self)
+			print_proc(out, json, &n, pid, 0);
 	} else if (ri->valid) {
 		for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++) {
-			uint32_t pid = m->producers[i].pid & ~RINGBUF_OWNER_INIT;
+			uint32_t pid = m->producers[i].pid;
 
-			if (pid && pid != self)
-				print_proc(out, json, &n, pid, m->producers[i].pidns);
+			if ((ri->held >> (i + 1) & 1) && pid && pid != self)
+				print_proc(out, json, &n, pid, 0);
 		}
 	}
 	if (json)

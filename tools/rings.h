@@ -26,6 +26,11 @@ struct ring_info {
 	uint64_t size, cons, prod, used;
 	uint32_t flags, mode;
 	struct ringbuf_meta meta; /* the snapshot (valid only) */
+	/* Who is attached, from the kernel's locks on the file (not from the
+	 * meta page, which keeps the pid of an owner that died): bit 0 the
+	 * consumer claim, bit 1 + i producer slot i. */
+	uint64_t held;
+	int slotless;            /* producers without a slot are attached */
 };
 
 /* Resolve a ring NAME as the library does (shm name, "/name", or a path)

@@ -18,7 +18,8 @@ void cp_maybe_producer(int argc, char **argv);
  * `count` self-checking records (test_rec, producer id, seq 0..count-1;
  * every seq with cp_is_discard(seq) is discarded), retrying on ENOSPC.
  * testpoint: RINGBUF_TESTPOINT for the child, or NULL. *report_fd (if not
- * NULL) gets a pipe on which the child writes its ENOSPC count at the end. */
+ * NULL) gets a pipe on which the child writes its ENOSPC count at the end.
+ * With CP_NO_FREE in the environment the child exits without ringbuf_free. */
 pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
 			int *report_fd);
 static inline int cp_is_discard(uint64_t seq) { return seq % 7 == 3; }
