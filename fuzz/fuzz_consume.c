@@ -148,8 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (flags & F_SLOTS) {
 		rb->meta->producers[0].owner = get64(d, n, 13);
 		rb->meta->producers[1].owner = get64(d, n, 21);
-		rb->meta->unclean_exits = d[13];
-		rb->meta->slotless_users = d[21];
+		rb->meta->unclean_exits = get64(d, n, 13) & 0xff;
+		rb->meta->slotless_users = (uint32_t)(get64(d, n, 21) & 0xff);
 	}
 	rb->meta->recover_ms = 1;
 	*rb->consumer_pos = cons;
