@@ -4,7 +4,8 @@
 # shipper, SIGKILLed and restarted between batches, sends them to a
 # nats-server with JetStream; the stream ends with every number exactly
 # once, in order. Skips (77) where the kernel refuses BPF, without
-# nats-server/libnats, and in sanitizer builds.
+# nats-server/libnats, and in sanitizer builds. Also: a --follow shipper
+# started while the server is down ships once it is up.
 set -u
 R=${RINGBUF:?set RINGBUF to the built ringbuf tool}
 [ -x "$R" ] || { echo "skip: $R is not built"; exit 77; }
@@ -53,6 +54,19 @@ start_nats_cluster 1
 URL="nats://$nats_urls/rb.bpf"
 wait_for 20 "$R" ship "$map" --to "$URL" --stream RBBPF || die "no stream"
 batches=0
+# A shipper started while the server is down waits for it; the records
+# wait in the ring meanwhile.
+nats_kill_node 0
+"$R" ship "$map" --to "$URL" --stream RBBPF --follow 2>>"$tmp/ship.log" &
+ship_pid=$!
+run 500 $((++batches))
+sleep 1.5
+nats_start_node 0
+wait_for 20 sh -c "\"$R\" stat --json \"$map\" | grep -q '\"available\":0[,}]'" || die "the waiting shipper never shipped"
+grep -q "trying again" "$tmp/ship.log" || die "the shipper did not wait for the server"
+kill -9 "$ship_pid"
+wait "$ship_pid" 2>/dev/null
+ship_pid=
 for round in 1 2 3 4 5 6; do
 	"$R" ship "$map" --to "$URL" --stream RBBPF --follow 2>>"$tmp/ship.log" &
 	ship_pid=$!

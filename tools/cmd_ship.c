@@ -47,7 +47,8 @@ static const char ship_help[] =
 "  -r, --replicas N      replicas of a created stream (default: the cluster\n"
 "                        size, at most 3)\n"
 "  -f, --follow          keep shipping until SIGINT/SIGTERM (then wait for the\n"
-"                        acknowledgements in flight); without it ship what is\n"
+"                        acknowledgements in flight), waiting for a broker\n"
+"                        that is not there yet; without it ship what is\n"
 "                        there, wait for every acknowledgement and exit\n"
 "  -w, --window N        messages in flight at most (default 32768)\n"
 "      --ack-timeout MS  resend what is not acknowledged by then (default 5000)\n"
@@ -531,13 +532,22 @@ int cmd_ship(int argc, char **argv)
 	so.window = (int)sh.window;
 	so.ack = on_ack;
 	so.ctx = &sh;
-	sh.sink = sh.kind->open(&u, &so, err, sizeof(err));
+	cli_catch_stop();
+	/* --follow outlasts a broker that is not there yet: the records wait
+	 * in the ring meanwhile. */
+	for (int tries = 0;; tries++) {
+		sh.sink = sh.kind->open(&u, &so, err, sizeof(err));
+		if (sh.sink || !follow || cli_stop_requested)
+			break;
+		if (!tries)
+			cli_errf(argv[0], NULL, "%s; trying again every second (records stay in the ring)", err);
+		sleep(1);
+	}
 	if (!sh.sink) {
 		cli_errf(argv[0], NULL, "%s", err);
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	cli_catch_stop();
 	t0 = now_s();
 	for (;;) {
 		int sent = 0, all_drained = 1;
