@@ -60,6 +60,11 @@ for round in 1 2 3 4 5; do
 	wait "$ship_pid" 2>/dev/null
 	ship_pid=
 done
+# A producer still waiting for room needs a shipper to finish.
+while kill -0 "$prod_pid" 2>/dev/null; do
+	timeout 60 "$R" ship "$ring" --to "$URL" --window $WINDOW 2>>"$tmp/ship.log" || die "ship failed"
+	sleep 0.1
+done
 wait "$prod_pid" || die "producer failed"
 prod_pid=
 timeout 60 "$R" ship "$ring" --to "$URL" --json >"$tmp/last.json" 2>>"$tmp/ship.log" || die "final ship failed"
