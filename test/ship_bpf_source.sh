@@ -60,10 +60,9 @@ nats_kill_node 0
 "$R" ship "$map" --to "$URL" --stream RBBPF --follow 2>>"$tmp/ship.log" &
 ship_pid=$!
 run 500 $((++batches))
-sleep 1.5
+wait_for 20 grep -q "trying again" "$tmp/ship.log" || die "the shipper did not wait for the server"
 nats_start_node 0
 wait_for 20 sh -c "\"$R\" stat --json \"$map\" | grep -q '\"available\":0[,}]'" || die "the waiting shipper never shipped"
-grep -q "trying again" "$tmp/ship.log" || die "the shipper did not wait for the server"
 kill -9 "$ship_pid"
 wait "$ship_pid" 2>/dev/null
 ship_pid=
