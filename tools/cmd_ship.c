@@ -343,7 +343,8 @@ static void status_line(const struct shipper *sh)
 		     t.dropped + t.overwritten, t.failures ? ", resending" : "");
 }
 
-static void print_json(const struct shipper *sh, double secs, int stopped)
+/* complete: everything sent was acknowledged and released. */
+static void print_json(const struct shipper *sh, double secs)
 {
 	struct totals t;
 
@@ -354,7 +355,7 @@ static void print_json(const struct shipper *sh, double secs, int stopped)
 	       ",\"complete\":%s,\"sources\":[",
 	       sh->kind->scheme, secs, t.shipped, t.acked, sh->inflight, t.resent, t.failures,
 	       t.dropped, t.overwritten, secs > 0 ? (double)t.acked / secs : 0.0,
-	       stopped ? "false" : "true");
+	       sh->inflight ? "false" : "true");
 	for (int i = 0; i < sh->nsrc; i++) {
 		const struct source *s = &sh->src[i];
 		struct ringbuf_stats st = { .sz = sizeof(st) };
@@ -590,7 +591,7 @@ int cmd_ship(int argc, char **argv)
 	if (sh.inflight && !stopping)
 		rc = CLI_EXIT_FAIL;
 	if (json)
-		print_json(&sh, now_s() - t0, stopping);
+		print_json(&sh, now_s() - t0);
 	if (cli_flush(stdout))
 		rc = cli_output_failed(argv[0]);
 	sh.kind->close(sh.sink);
