@@ -33,7 +33,7 @@ trap cleanup EXIT
 die() { echo "FAIL: $*"; tail -5 "$tmp/ship.log" 2>/dev/null; exit 1; }
 
 mkfifo "$tmp/ctl"
-"$MOCK" 3 rbt 1 <"$tmp/ctl" >"$tmp/mock.out" 2>"$tmp/mock.err" &
+"$MOCK" 3 rbt,rbo,rbn 1 <"$tmp/ctl" >"$tmp/mock.out" 2>"$tmp/mock.err" &
 broker_pids+=($!)
 exec 7>"$tmp/ctl"
 wait_for 10 test -s "$tmp/mock.out" || die "mock cluster did not start: $(cat "$tmp/mock.err")"
@@ -106,3 +106,19 @@ ship_pid=
 grep -q "\"acknowledged\":$written," "$tmp/bp.json" || die "expected $written acknowledged: $(cat "$tmp/bp.json")"
 grep -q '"dropped":[1-9]' "$tmp/bp.json" || die "--json does not show the drops: $(cat "$tmp/bp.json")"
 echo "backpressure: $written records held while the cluster was down, producer refused at once, all shipped after"
+
+# ---- records not held are copied: an overwrite-mode ring (which cannot
+# hold) and --no-hold; the topic has exactly what was written ----
+oring=rbshipo.$$
+"$R" create "$oring" --size 64K --overwrite || die "create overwrite ring"
+seq -f 'over %05g' 1 1000 | "$R" write "$oring" || die "write overwrite ring"
+timeout 60 "$R" ship "$oring" --to "kafka://$BOOT/rbo" 2>"$tmp/ow.err" || { "$R" rm -f "$oring"; die "ship overwrite ring: $(cat "$tmp/ow.err")"; }
+"$R" rm -f "$oring"
+grep -q "without holding" "$tmp/ow.err" || die "no warning for the overwrite ring"
+seq -f 'norm %05g' 1 1000 | "$R" write "$ring" || die "write"
+timeout 60 "$R" ship "$ring" --no-hold --to "kafka://$BOOT/rbn" 2>>"$tmp/ship.log" || die "ship --no-hold"
+for t in rbo:over rbn:norm; do
+	kcat -C -b "$BOOT" -t "${t%%:*}" -o beginning -e -q -f '%s\n' >"$tmp/got.$t" 2>/dev/null || die "kcat ${t%%:*}"
+	seq -f "${t#*:} %05g" 1 1000 | cmp -s - "$tmp/got.$t" || die "topic ${t%%:*} differs from what was written: $(head -3 "$tmp/got.$t" | od -c | head -3)"
+done
+echo "overwrite-mode ring and --no-hold: payloads copied, topics exact"

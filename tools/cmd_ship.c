@@ -57,6 +57,7 @@ static const char ship_help[] =
 "                        comparison: a crash loses what is in flight)\n"
 "  -v, --verbose         say what happens (failures, resends)\n"
 "  -h, --help            show this help\n"
+"An overwrite-mode ring is shipped without holding (it cannot hold).\n"
 "On a terminal a status line shows shipped, acknowledged, pending, ring fill\n"
 "and dropped counts.\n";
 
@@ -75,6 +76,7 @@ struct source {
 	uint64_t head, tail;      /* counters; index & qmask */
 	uint64_t qmask;
 	int failed;               /* resend from the oldest unacknowledged */
+	int no_hold;              /* --no-hold, or an overwrite-mode ring */
 	int drained;              /* nothing left to read (one-shot mode) */
 	char prev_id[64];         /* the last message sent, or "" */
 	char released_id[64];     /* the last message released, or "" */
@@ -87,7 +89,7 @@ struct shipper {
 	struct source *src;
 	int nsrc;
 	int ordered;              /* each message names the one before it */
-	int no_hold;
+	int no_hold;              /* --no-hold */
 	uint64_t nohold_base;
 	int verbose;
 	uint64_t window, inflight;
@@ -108,21 +110,26 @@ static int hold_probe(void *ctx, void *data, size_t size, uint64_t pos)
 	return 0;
 }
 
-static int open_source(const char *subcmd, struct source *s, uint64_t window)
+static int open_source(const char *subcmd, struct source *s, uint64_t window, int no_hold)
 {
 	uint8_t id[RINGBUF_ID_SZ];
 	int err;
 
+	s->no_hold = no_hold;
 	/* A path on the BPF filesystem is a pinned kernel ring buffer. */
 	s->is_bpf = cli_is_bpffs(s->name);
 	s->rb = cli_open_ring(subcmd, s->name, RINGBUF_CONSUMER);
 	if (!s->rb)
 		return -1;
 	/* Overwrite-mode rings: producers move the read position, nothing
-	 * can be held (a zero-record hold says so). */
+	 * can be held (a zero-record hold says so). Shipped without a hold:
+	 * a full window stops the reading and the producers overwrite (and
+	 * count) the oldest records, but what is in flight when the shipper
+	 * dies is lost. */
 	if (ringbuf_consume_hold(s->rb, hold_probe, NULL, 0) == -EOPNOTSUPP) {
-		cli_errf(subcmd, s->name, "an overwrite-mode ring cannot hold records until they are acknowledged; ship needs a normal ring");
-		return -1;
+		if (!cli_json)
+			cli_errf(subcmd, s->name, "overwrite-mode ring: shipped without holding (records in flight are lost if the shipper dies)");
+		s->no_hold = 1;
 	}
 	err = ringbuf_id(s->rb, id);
 	if (err) {
@@ -157,7 +164,7 @@ static void release_acked(struct shipper *sh, struct source *s)
 		s->head++;
 		sh->inflight--;
 	}
-	if (!any || sh->no_hold)
+	if (!any || s->no_hold)
 		return;
 	if (ringbuf_release(s->rb, last) == 0)
 		msg_id(s->released_id, sizeof(s->released_id), s->hex, last);
@@ -234,6 +241,9 @@ static int on_record(void *ctx, void *data, size_t size, uint64_t pos)
 	};
 	int err;
 
+	/* Without a hold the record is freed (zeroed) after this call: the
+	 * sink must copy it. */
+	m.transient = s->no_hold;
 	msg_id(id, sizeof(id), s->hex, pos);
 	if (sh->ordered && s->prev_id[0])
 		m.after_id = s->prev_id;
@@ -284,7 +294,7 @@ static int send_round(struct shipper *sh)
 			room = s->qmask + 1 - (s->tail - s->head);
 		sh->cur = s;
 		sh->send_err = 0;
-		if (sh->no_hold) {
+		if (s->no_hold) {
 			/* Positions are not known here: acks are counted only. */
 			n = ringbuf_consume_n(s->rb, on_record_no_hold, sh, room);
 		} else {
@@ -516,15 +526,15 @@ int cmd_ship(int argc, char **argv)
 	}
 	for (int i = 0; i < sh.nsrc; i++) {
 		sh.src[i].name = argv[optind + i];
-		if (open_source(argv[0], &sh.src[i], sh.window)) {
+		if (open_source(argv[0], &sh.src[i], sh.window, sh.no_hold)) {
 			rc = CLI_EXIT_FAIL;
 			goto out;
 		}
 	}
 	/* One ring: each message names the one before it, so the broker
 	 * stores them in ring order even across failures and resends. */
-	sh.ordered = sh.nsrc == 1 && !sh.no_hold;
-	if (sh.no_hold) {
+	sh.ordered = sh.nsrc == 1 && !sh.src[0].no_hold;
+	{
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 struct ship_msg {
-	const void *data;       /* the record, valid until acknowledged */
+	const void *data;       /* the record, valid until acknowledged
+				 * (unless transient) */
 	size_t len;
 	unsigned src;           /* index of the source ring */
 	uint64_t pos;           /* the record's position in its ring */
@@ -28,6 +29,9 @@ struct ship_msg {
 	 * the sink must store this one right after it (NATS:
 	 * Nats-Expected-Last-Msg-Id), or NULL. */
 	const char *after_id;
+	/* data is valid only during send() (a record not held: --no-hold, or
+	 * an overwrite-mode ring's private copy): copy it. */
+	int transient;
 };
 
 /* A sink calls this once per message sent, from the thread that calls

@@ -122,6 +122,7 @@ static int kafka_send(struct sink *s, const struct ship_msg *m)
 			      RD_KAFKA_V_HEADER("ringbuf-ring", m->ring_hex, (ssize_t)strlen(m->ring_hex)),
 			      RD_KAFKA_V_HEADER("ringbuf-pos", pos, (ssize_t)strlen(pos)),
 			      RD_KAFKA_V_OPAQUE(k),
+			      RD_KAFKA_V_MSGFLAGS(m->transient ? RD_KAFKA_MSG_F_COPY : 0),
 			      RD_KAFKA_V_END);
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;

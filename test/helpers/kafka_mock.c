@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Test helper: a librdkafka mock Kafka cluster (the real Kafka protocol on
- * loopback) of N brokers with one topic. Prints the bootstrap servers on a
+ * loopback) of N brokers with topics (a comma-separated list). Prints the bootstrap servers on a
  * line, then obeys stdin: "down ID", "up ID" (brokers are 1..N), and stops
  * at end of input.
- *   kafka_mock BROKERS TOPIC PARTITIONS */
+ *   kafka_mock BROKERS TOPIC[,TOPIC...] PARTITIONS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +34,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kafka_mock: no mock cluster\n");
 		return 1;
 	}
-	if (rd_kafka_mock_topic_create(mc, argv[2], atoi(argv[3]), atoi(argv[1]) < 3 ? atoi(argv[1]) : 3)) {
-		fprintf(stderr, "kafka_mock: cannot create the topic\n");
-		return 1;
-	}
+	for (char *save = NULL, *t = strtok_r(argv[2], ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (rd_kafka_mock_topic_create(mc, t, atoi(argv[3]), atoi(argv[1]) < 3 ? atoi(argv[1]) : 3)) {
+			fprintf(stderr, "kafka_mock: cannot create topic %s\n", t);
+			return 1;
+		}
 	printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
