@@ -196,7 +196,7 @@ PY_FEEDER := $(BUILD)/python/bpf_feeder
 # Debian's Python looks in /usr/lib/python3/dist-packages for PREFIX=/usr and
 # in PREFIX/lib/python3.X/dist-packages for any other prefix (/usr/local).
 PYTHON_SITEDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages)
-.PHONY: python install-python uninstall-python
+.PHONY: python install-python uninstall-python python-bench
 python: $(PY_MOD) $(PY_FEEDER)
 ifneq ($(PY_INC),)
 all: python
@@ -217,5 +217,7 @@ install-python: $(PY_MOD)
 	install -d $(DESTDIR)$(PYTHON_SITEDIR)
 	install -m 644 $(PY_MOD) $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 	install -m 644 python/ringbuf.pyi $(DESTDIR)$(PYTHON_SITEDIR)/
+python-bench: python
+	PYTHONPATH=$(BUILD)/python $(PYTHON) bench/python_bench.py
 uninstall-python:
 	rm -f $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf.*.so $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf.pyi

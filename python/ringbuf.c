@@ -145,7 +145,7 @@ typedef struct {
 	struct ringbuf *rb;
 	PyObject *name;        /* str or None */
 	int role;
-	int overwrite;
+	int overwrite;         /* 1, 0, -1: unknown (opened, not created) */
 	Py_ssize_t exports;    /* live record views and reservations */
 	int busy;              /* a consume/poll runs (maybe without the GIL) */
 	int attached;          /* added to a Consumer */
@@ -290,7 +290,7 @@ static PyObject *Ring_open(PyObject *cls, PyObject *args, PyObject *kw)
 	}
 	self->rb = rb;
 	self->role = role;
-	self->overwrite = ringbuf_query(rb, RINGBUF_OVERWRITE_POS) != 0 ? 1 : 0;
+	self->overwrite = -1; /* the public API does not say: unknown */
 	Py_INCREF(name);
 	self->name = name;
 	return (PyObject *)self;
@@ -352,16 +352,39 @@ static void Ring_dealloc(RingObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *Ring_output(RingObject *self, PyObject *args, PyObject *kw)
+/* output is the producer's hot path: vectorcall, no keyword parsing when
+ * called as output(data) or output(data, flags). */
+static PyObject *Ring_output(RingObject *self, PyObject *const *args, Py_ssize_t nargs,
+			     PyObject *kwnames)
 {
-	static char *kwlist[] = { "data", "flags", NULL };
 	Py_buffer buf;
 	unsigned long long flags = 0;
+	PyObject *flagsobj = nargs > 1 ? args[1] : NULL;
 	int ret;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|K:output", kwlist, &buf, &flags))
+	if (nargs < 1 || nargs > 2 || (kwnames && PyTuple_GET_SIZE(kwnames) > 1) ||
+	    (kwnames && PyTuple_GET_SIZE(kwnames) + nargs != 2) ||
+	    (kwnames && !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0))) ||
+	    (kwnames && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "flags"))) {
+		PyErr_SetString(PyExc_TypeError, "output(data, flags=0)");
 		return NULL;
-	if (ring_check_producer(self) || commit_flags(flags)) {
+	}
+	if (kwnames)
+		flagsobj = args[1];
+	if (flagsobj) {
+		flags = PyLong_AsUnsignedLongLong(flagsobj);
+		if (flags == (unsigned long long)-1 && PyErr_Occurred())
+			return NULL;
+		if (commit_flags(flags))
+			return NULL;
+	}
+	if (PyUnicode_Check(args[0])) {
+		PyErr_SetString(PyExc_TypeError, "output() takes a bytes-like object, not str");
+		return NULL;
+	}
+	if (PyObject_GetBuffer(args[0], &buf, PyBUF_SIMPLE))
+		return NULL;
+	if (ring_check_producer(self)) {
 		PyBuffer_Release(&buf);
 		return NULL;
 	}
@@ -809,6 +832,14 @@ static PyObject *Ring_get_closed(RingObject *self, void *unused)
 	return PyBool_FromLong(self->rb == NULL);
 }
 
+static PyObject *Ring_get_overwrite(RingObject *self, void *unused)
+{
+	(void)unused;
+	if (self->overwrite < 0)
+		Py_RETURN_NONE;
+	return PyBool_FromLong(self->overwrite);
+}
+
 static PyObject *Ring_get_role(RingObject *self, void *unused)
 {
 	(void)unused;
@@ -823,7 +854,7 @@ static PyObject *Ring_repr(RingObject *self)
 		return PyUnicode_FromFormat("<ringbuf.Ring name=%R closed>", self->name);
 	return PyUnicode_FromFormat("<ringbuf.Ring name=%R size=%llu%s>", self->name,
 				    (unsigned long long)ringbuf_query(self->rb, RINGBUF_RING_SIZE),
-				    self->overwrite ? " overwrite" : "");
+				    self->overwrite > 0 ? " overwrite" : "");
 }
 
 /* ---- reservations ---- */
@@ -1066,8 +1097,8 @@ static PyMethodDef Ring_methods[] = {
 	  "Consumer still use it." },
 	{ "__enter__", (PyCFunction)Ring_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)Ring_exit, METH_VARARGS, NULL },
-	{ "output", (PyCFunction)(void (*)(void))Ring_output, METH_VARARGS | METH_KEYWORDS,
-	  "output(data, flags=0)\n--\n\n"
+	{ "output", (PyCFunction)(void (*)(void))Ring_output, METH_FASTCALL | METH_KEYWORDS,
+	  "output(data, /, flags=0)\n--\n\n"
 	  "Copy a bytes-like object into the ring as one record. flags: NO_WAKEUP\n"
 	  "or FORCE_WAKEUP. RingFullError (errno ENOSPC) when there is no room,\n"
 	  "OSError E2BIG when the record can never fit." },
@@ -1126,13 +1157,15 @@ static PyGetSetDef Ring_getset[] = {
 	{ "pending_pos", (getter)ring_query, NULL, "RINGBUF_PENDING_POS: oldest uncommitted record.",
 	  (void *)(uintptr_t)RINGBUF_PENDING_POS },
 	{ "closed", (getter)Ring_get_closed, NULL, "True once close() ran.", NULL },
+	{ "overwrite", (getter)Ring_get_overwrite, NULL,
+	  "True when this handle created the ring in overwrite mode, False when it\n"
+	  "created a normal ring, None for a ring attached with Ring.open().", NULL },
 	{ "role", (getter)Ring_get_role, NULL, "{'producer': bool, 'consumer': bool}", NULL },
 	{ NULL }
 };
 
 static PyMemberDef Ring_members[] = {
 	{ "name", T_OBJECT, offsetof(RingObject, name), READONLY, "The ring's name, None if anonymous." },
-	{ "overwrite", T_BOOL, offsetof(RingObject, overwrite), READONLY, "Created in overwrite mode." },
 	{ NULL }
 };
 

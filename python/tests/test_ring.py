@@ -383,6 +383,7 @@ def test_named_create_open_unlink(ring_name):
             ringbuf.Ring(4 * PAGE, ring_name)
         with ringbuf.Ring.open(ring_name) as prod:
             assert prod.role == {"producer": True, "consumer": False}
+            assert prod.overwrite is None
             assert prod.size == 4 * PAGE
             prod.output(b"from the other handle")
             with pytest.raises(PermissionError):
