@@ -192,7 +192,7 @@ clean:
 PYTHON    ?= $(firstword $(wildcard /usr/bin/python3) python3)
 PY_INC    := $(firstword $(wildcard /usr/include/python3*/Python.h))
 PY_MOD    := $(BUILD)/python/ringbuf.so
-PY_FEEDER := $(BUILD)/python/bpf_feeder
+PY_FEEDER := $(BUILD)/helpers/bpf_feeder
 # Debian's Python looks in /usr/lib/python3/dist-packages for PREFIX=/usr and
 # in PREFIX/lib/python3.X/dist-packages for any other prefix (/usr/local).
 PYTHON_SITEDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages)
@@ -202,6 +202,10 @@ ifneq ($(PY_INC),)
 all: python
 install: install-python
 uninstall: uninstall-python
+# The ASan+UBSan build tests the module too (test/python.sh preloads libasan).
+ifeq ($(SAN),asan)
+tests: python
+endif
 endif
 $(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
 	@mkdir -p $(@D)
@@ -209,10 +213,10 @@ $(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
 		$$($(PYTHON) -c 'import sysconfig; print("-I" + sysconfig.get_paths()["include"])') \
 		-o $@ $< $(STATIC) $(LDLIBS)
 	cp python/ringbuf.pyi $(@D)/
-# A kernel BPF ring and its producer for the Python tests and the example.
-$(PY_FEEDER): python/tests/bpf_feeder.c $(TESTLIB) $(TESTLIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itest/lib -o $@ $< $(TESTLIB) $(LDLIBS)
+# A kernel BPF ring and its producer for the Python tests and the example
+# (built by the test/helpers rule).
+$(PY_FEEDER): $(TESTLIB)
+$(PY_FEEDER): HELPER_LIBS := -Itest/lib $(TESTLIB)
 install-python: $(PY_MOD)
 	install -d $(DESTDIR)$(PYTHON_SITEDIR)
 	install -m 644 $(PY_MOD) $(DESTDIR)$(PYTHON_SITEDIR)/ringbuf$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')

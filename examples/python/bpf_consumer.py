@@ -8,7 +8,7 @@ The map comes from whatever loaded the BPF program; pass its fd:
     python3 examples/python/bpf_consumer.py --map-fd 5 --count 100
 
 Without --map-fd it takes $RINGBUF_BPF_MAP_FD, which the test helper
-(build/python/bpf_feeder exec SIZE REC -- CMD) sets after creating a map and
+(build/helpers/bpf_feeder exec SIZE REC -- CMD) sets after creating a map and
 a program that fills it. Records are read in place, zero copy, by the same
 consumer that drains user-space rings; poll() sleeps until the kernel's
 wakeup (GIL released, Ctrl-C works).

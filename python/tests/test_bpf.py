@@ -1,5 +1,5 @@
 # A real kernel BPF_MAP_TYPE_RINGBUF through Consumer.add_bpf: the C helper
-# build/python/bpf_feeder makes the map and a program writing into it, then
+# build/helpers/bpf_feeder makes the map and a program writing into it, then
 # runs this check in a child Python that inherits both fds. Skips when the
 # kernel refuses BPF.
 import os
@@ -63,7 +63,7 @@ print("ok", len(got))
 
 
 def test_add_bpf_kernel_ring():
-    feeder = os.path.join(BUILD, "python", "bpf_feeder")
+    feeder = os.path.join(BUILD, "helpers", "bpf_feeder")
     if not os.access(feeder, os.X_OK):
         pytest.skip("bpf_feeder is not built (make python)")
     r = subprocess.run([feeder, "exec", str(1 << 16), "32", "--", sys.executable, "-c", CHILD,

@@ -52,7 +52,7 @@ def test_consumer_and_producer_examples(ring_name):
 
 
 def test_bpf_example_on_kernel_ring():
-    feeder = os.path.join(BUILD, "python", "bpf_feeder")
+    feeder = os.path.join(BUILD, "helpers", "bpf_feeder")
     if not os.access(feeder, os.X_OK):
         pytest.skip("bpf_feeder is not built (make python)")
     n = 3000

@@ -1,7 +1,9 @@
 # Reference counting: a million records through every path (output,
 # reserve, consume with a callback, the batch form, the Consumer, callbacks
 # that raise or keep views) must not grow the process. A leaked object per
-# record would be tens of MB; the bound is 4 MB of RSS over a warmed-up run.
+# record would be tens of MB; the bound is 4 MB of RSS over a warmed-up run
+# (not under ASan, whose quarantine holds freed memory), and no reference
+# or tracked object may be left behind.
 import gc
 import os
 import sys
@@ -83,4 +85,5 @@ def test_million_records_do_not_leak():
         grown = rss() - before
         assert (sys.getrefcount(on), sys.getrefcount(rb), sys.getrefcount(r2)) == refs
         assert len(gc.get_objects()) - objs < 100
-        assert grown < 4 << 20, "RSS grew by %d bytes over %d records" % (grown, RECORDS)
+        if os.environ.get("RINGBUF_SANITIZER") != "asan":  # ASan's quarantine grows RSS
+            assert grown < 4 << 20, "RSS grew by %d bytes over %d records" % (grown, RECORDS)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * A real kernel BPF ring buffer for the Python tests and examples, which
- * cannot make BPF maps or programs themselves (the module wraps only the
- * library). Two modes:
+ * Test helper: a real kernel BPF ring buffer for the Python tests and
+ * examples (python/tests, examples/python), which cannot make BPF maps or
+ * programs themselves (the module wraps only the library). Two modes:
  *
  *   bpf_feeder exec SIZE REC_SIZE -- CMD...
  *	create a BPF_MAP_TYPE_RINGBUF of SIZE bytes and a socket filter that
