@@ -132,35 +132,40 @@ static uint64_t fix_abs_ts(uint64_t abs, uint64_t clock)
 
 /* The batched walk. The cursor's position and clock live in locals for the
  * whole loop (the callback cannot alias them), the event handed to fn is
- * built in place, and the counts are returned once: per data event, one
- * header load, one switch, one bounds check and the call. */
-int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_batch *b)
+ * built in place, and the counts are returned once. The loop is compiled
+ * twice: `general` handles skip_to and a NULL fn (peeks, the first
+ * sub-buffer after attaching); the other, for everything else, keeps only
+ * what a data event needs live across the call: per data event one header
+ * load, one range test, one bounds check, the budget and the call. Every
+ * step is a multiple of 4 bytes, so alignment is checked once, on entry. */
+static inline __attribute__((always_inline)) int
+walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_batch *b, const int general)
 {
 	const uint8_t *data = sb + RB_FT_SUBBUF_HDR;
 	const ringbuf_ftrace_fn fn = b->fn;
 	void *const ctx = b->ctx;
 	const uint32_t end = c->end, skip_to = b->skip_to;
-	const size_t max = b->max;
 	struct ringbuf_ftrace_event ev;
 	uint32_t pos = c->pos;
-	uint64_t ts = c->ts, bytes = 0, walked = 0;
-	size_t n = 0;
+	uint64_t ts = c->ts, bytes = 0, skipped = 0;
+	size_t budget = b->max;
 	int r = 0;
 
 	ev.cpu = b->cpu;
-	/* Each pass moves pos forward by at least 4 bytes or leaves. */
+	if (pos & 3u)
+		goto corrupt;
 	while (pos < end) {
 		const uint32_t left = end - pos;
 		const uint8_t *e = data + pos;
 		uint32_t hdr, type_len, delta, arr, total, size;
 		const uint8_t *payload;
 
-		if (pos & 3u || left < 4)
+		if (left < 4)
 			goto corrupt;
 		hdr = rd32(e);
 		type_len = hdr & 31u;
 		delta = hdr >> 5;
-		if (type_len - 1u < RB_FT_TYPE_DATA_MAX) {  /* 1..28: the common case */
+		if (__builtin_expect(type_len - 1u < RB_FT_TYPE_DATA_MAX, 1)) {  /* 1..28 */
 			total = 4 + type_len * 4;
 			if (total > left)
 				goto corrupt;
@@ -210,30 +215,29 @@ int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_bat
 				break;
 			}
 		}
-		if (pos < skip_to) {                    /* read before we came */
+		if (general && pos < skip_to) {         /* read before we came */
 			ts += delta;
 			pos += total;
-			walked++;
+			skipped++;
 			continue;
 		}
-		if (n >= max) {                         /* stop AT this event */
+		if (budget == 0) {                      /* stop AT this event */
 			b->next_ts = ts + delta;
 			r = 1;
 			break;
 		}
 		ts += delta;
 		pos += total;
-		walked++;
-		n++;
+		budget--;
 		bytes += size;
-		if (fn) {
+		if (!general || fn) {
 			int cr;
 
 			ev.ts = ts;
 			ev.data = payload;
 			ev.size = size;
 			cr = fn(ctx, &ev);
-			if (cr < 0) {
+			if (__builtin_expect(cr < 0, 0)) {
 				b->ret = cr;
 				r = 1;
 				break;
@@ -248,10 +252,17 @@ corrupt:
 	}
 	c->pos = pos;
 	c->ts = ts;
-	b->events += n;
+	b->events += b->max - budget;
 	b->bytes += bytes;
-	b->walked += walked;
+	b->walked += b->max - budget + skipped;
 	return r;
+}
+
+int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct rb_ft_batch *b)
+{
+	if (b->fn && c->pos >= b->skip_to)
+		return walk_batch(c, sb, b, 0);
+	return walk_batch(c, sb, b, 1);
 }
 
 int rb_ft_walk(const uint8_t *buf, size_t len, ringbuf_ftrace_fn fn, void *ctx,
