@@ -64,8 +64,12 @@ struct ringbuf_opts {
 	uint32_t flags;       /* RINGBUF_F_OVERWRITE */
 	uint32_t mode;        /* permissions of a named ring; 0 means 0600 */
 	/* A record still BUSY after this many milliseconds, whose producer
-	 * process is dead, is recovered by the consumer. 0 means the default
-	 * (RINGBUF_DEFAULT_RECOVER_MS); UINT32_MAX disables it. */
+	 * is gone, is recovered by the consumer. "Gone" is the kernel's word,
+	 * never a guess from /proc: the producer's lock on the ring file was
+	 * dropped (it died, or detached). A live producer, however slow,
+	 * stopped, or invisible (hidepid, another pid namespace), is never
+	 * recovered. 0 means the default (RINGBUF_DEFAULT_RECOVER_MS);
+	 * UINT32_MAX disables it. */
 	uint32_t recover_ms;
 	uint32_t __pad;
 	/* Start both positions here instead of 0 (multiple of 8). For tests
@@ -92,7 +96,10 @@ RINGBUF_API int  ringbuf_unlink(const char *name);
  * errno for rings that cannot be opened: EBADMSG not a ring or a damaged one
  * (empty, truncated, bad magic, sizes that do not agree); EPROTO a ring of
  * another format version, word size or page size, or with unknown flags;
- * EBUSY (RINGBUF_CONSUMER) another live process is the consumer. */
+ * EBUSY (RINGBUF_CONSUMER) another live process is the consumer (it
+ * holds the ring file's claim lock; it is released when that consumer
+ * frees the ring or dies); ENOLCK and the like when the file system has no
+ * open-file-description locks, which liveness needs. */
 RINGBUF_API const char *ringbuf_strerror_detail(void);
 RINGBUF_API void ringbuf_free(struct ringbuf *rb);
 
@@ -105,7 +112,15 @@ RINGBUF_API uint64_t ringbuf_query(const struct ringbuf *rb, uint64_t flags);
 /* reserve/output fail with ENOSPC when there is no room, E2BIG when the record
  * can never fit, EINVAL for unknown flags; the ring is unchanged then. */
 
-/* ---- consuming: one consumer per ring at a time ---- */
+/* ---- consuming: one consumer per ring at a time ----
+ * Delivery on consumer crash: AT LEAST ONCE. A consumer that dies (SIGKILL
+ * at any instruction included) loses no committed record: the next
+ * consumer starts at the last released position and finishes a release
+ * the dead one left half done. Records the dead consumer had delivered but
+ * not yet released are delivered again: at most one publish batch
+ * (min(ring size / 4, 16 KiB) of records) plus the record whose callback
+ * was running. Deduplicate by a sequence number in the record if that
+ * matters; ringbuf_consume_hold(3) gives control over what is released. */
 typedef int (*ringbuf_sample_fn)(void *ctx, void *data, size_t size);
 RINGBUF_API int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx);
 RINGBUF_API int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);

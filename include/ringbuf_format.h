@@ -138,6 +138,12 @@ struct ringbuf_meta {
 				     * detached (it died) */
 	uint32_t slotless_users;    /* 1736 producers attached without a slot */
 	uint32_t __pad6;            /* 1740 */
+
+	/* overwrite mode: the reclaim journal, written under reclaim_lock */
+	uint64_t rj_cut;            /* 1744 read_pos the reclaim took records from */
+	uint64_t rj_to;             /* 1752 ... up to here */
+	uint64_t rj_base_records;   /* 1760 overwritten_records before it */
+	uint64_t rj_base_bytes;     /* 1768 overwritten_bytes before it */
 };
 
 /*
@@ -183,7 +189,9 @@ RINGBUF_FORMAT_OFF(ringbuf_meta, gaps_acked, 176);
 RINGBUF_FORMAT_OFF(ringbuf_meta, producers, 192);
 RINGBUF_FORMAT_OFF(ringbuf_meta, unclean_exits, 192 + 32 * RINGBUF_MAX_PRODUCERS);
 RINGBUF_FORMAT_OFF(ringbuf_meta, slotless_users, 200 + 32 * RINGBUF_MAX_PRODUCERS);
-RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_meta) == 208 + 32 * RINGBUF_MAX_PRODUCERS,
+RINGBUF_FORMAT_OFF(ringbuf_meta, rj_cut, 208 + 32 * RINGBUF_MAX_PRODUCERS);
+RINGBUF_FORMAT_OFF(ringbuf_meta, rj_base_bytes, 232 + 32 * RINGBUF_MAX_PRODUCERS);
+RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_meta) == 240 + 32 * RINGBUF_MAX_PRODUCERS,
 	       "the meta page's size is part of the format");
 RINGBUF_STATIC_ASSERT(RINGBUF_CONS_WAITING_OFF + 4 <= RINGBUF_CONS_RELEASE_OFF &&
 	       RINGBUF_CONS_RELEASE_OFF + 8 <= RINGBUF_CONS_READ_POS_OFF &&

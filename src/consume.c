@@ -307,7 +307,7 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 		/* [O5] the overwrite consumer's own cursor (overwrite.c):
 		 * records below it are read or overwritten, and are not
 		 * zeroed in this mode. Read before producer_pos. */
-		cons = rb_load_acquire(rb_read_pos(rb));
+		cons = rb_load_acquire(rb_read_pos(rb)) & ~RB_READ_TAKEN;
 	prod = rb->last_prod = rb_load_acquire(rb->producer_pos); /* [C1] */
 	if (cons == prod)
 		return 0;

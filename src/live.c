@@ -115,7 +115,9 @@ static int take_slot(struct ringbuf *rb)
 		 * carries it; a reader that saw such a header (after [C1]) sees
 		 * it, so a live owner's stamp always matches. */
 		rb_store_release(&s->gen, gen);
-		rb->owner_slot = (gen << 8) | (i + 1);
+		/* relaxed: other threads of a fork child read it while it is
+		 * re-slotted (rb_reslot publishes it with slot_pid) */
+		rb_store_relaxed(&rb->owner_slot, (gen << 8) | (i + 1));
 		return 0;
 	}
 	/* All 48 held by live producers: share the slotless read lock. Our
@@ -125,7 +127,7 @@ static int take_slot(struct ringbuf *rb)
 		return rb_errorf(r ? -r : EAGAIN, "cannot take the slotless producers' lock");
 	rb_add_relaxed(&m->slotless_users, 1);
 	rb->slotless = 1;
-	rb->owner_slot = 0;
+	rb_store_relaxed(&rb->owner_slot, 0);
 	return 0;
 }
 
@@ -162,8 +164,8 @@ RB_HIDDEN void rb_reslot(struct ringbuf *rb)
 		if (nfd >= 0 && dup3(nfd, rb->fd, O_CLOEXEC) >= 0) {
 			uint32_t keep = rb->owner_slot;
 
-			if (take_slot(rb))
-				rb->owner_slot = keep; /* no lock: stay with the parent's */
+			if (take_slot(rb)) /* no lock: stay with the parent's stamp */
+				rb_store_relaxed(&rb->owner_slot, keep);
 		}
 		if (nfd >= 0)
 			close(nfd);

@@ -21,7 +21,7 @@
  *                  whether a record was delivered or overwritten.
  *
  * Reclaim is a short critical section under meta->reclaim_lock (the holder's
- * pid, taken over when that process is dead): walk overwrite_pos over whole
+ * stamp, taken over when its slot lock says it is gone): walk overwrite_pos over whole
  * committed records far enough for the new record and at least 1/8 of the
  * ring, push read_pos past them, store overwrite_pos, zero the bytes, then
  * release reclaimed_pos [O3]. Claiming space stays one CAS on producer_pos;
@@ -141,6 +141,63 @@ static int corrupt(struct ringbuf *rb)
 
 /* ---- reclaim ---- */
 
+/* The records of [from, to) at or after cut that were not discarded: what
+ * a reclaim that moved read_pos from cut to `to` took from the consumer. */
+static void count_taken(struct ringbuf *rb, uint64_t from, uint64_t to, uint64_t cut,
+			uint64_t *n, uint64_t *bytes)
+{
+	uint64_t q, w, fp;
+
+	*n = *bytes = 0;
+	for (q = from; q != to; q += fp) {
+		w = rb_load_relaxed(rb_hdr_at(rb, q)); /* unchanged since [O2] */
+		fp = rec_footprint(rb, w, q, to);
+		if (!fp)
+			break;
+		if ((int64_t)(q - cut) >= 0 && !(rb_hdr_len(w) & RINGBUF_DISCARD_BIT)) {
+			++*n;
+			*bytes += rb_hdr_len(w) & ~FLAG_BITS;
+		}
+	}
+}
+
+/* Clear RB_READ_TAKEN: the count of the records it stands for is stored. */
+static void clear_taken(struct ringbuf *rb)
+{
+	uint64_t raw = rb_load_acquire(rb_read_pos(rb));
+
+	/* [O4] acq_rel; the consumer's CAS keeps the bit, so loop. */
+	while ((raw & RB_READ_TAKEN) &&
+	       !rb_cas_acq_rel(rb_read_pos(rb), &raw, raw & ~RB_READ_TAKEN))
+		;
+}
+
+/* A reclaim that died after taking records from the consumer [O4] and
+ * before storing their count left RB_READ_TAKEN set: store the count from
+ * its journal. Idempotent (the counters are set from the journal's base,
+ * not added to), and possible because the dead holder had not moved
+ * overwrite_pos yet, so the records it took are all still there. */
+static void finish_dead_count(struct ringbuf *rb, uint64_t O, uint64_t P)
+{
+	struct ringbuf_meta *m = rb->meta;
+	uint64_t cut, to, n, bytes;
+
+	/* [O5] acquire: a set bit makes the dead holder's journal visible
+	 * (it was stored before the bit's release [O4]). */
+	if (!(rb_load_acquire(rb_read_pos(rb)) & RB_READ_TAKEN))
+		return;
+	cut = rb_load_relaxed(&m->rj_cut); /* [O10] */
+	to = rb_load_relaxed(&m->rj_to);
+	if (to - O <= P - O && cut - O <= to - O) {
+		count_taken(rb, (int64_t)(cut - O) > 0 ? O : cut, to, cut, &n, &bytes);
+		rb_store_relaxed(&m->overwritten_records, rb_load_relaxed(&m->rj_base_records) + n);
+		rb_store_relaxed(&m->overwritten_bytes, rb_load_relaxed(&m->rj_base_bytes) + bytes);
+	} else {
+		RB_STAT(rb, corrupt_events, 1); /* not a journal a holder wrote */
+	}
+	clear_taken(rb);
+}
+
 static int reclaim_lock(struct ringbuf *rb)
 {
 	uint32_t *lock = &rb->meta->reclaim_lock;
@@ -186,7 +243,7 @@ static int reclaim_lock(struct ringbuf *rb)
 RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t len)
 {
 	struct ringbuf_meta *m = rb->meta;
-	uint64_t R, O, P, need, pend, chunk, target, newO, c, w, fp, q;
+	uint64_t R, O, P, need, pend, chunk, target, newO, c, w, fp;
 	uint64_t lost = 0, lost_bytes = 0;
 	int err = 0;
 
@@ -212,6 +269,7 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 		err = corrupt(rb);
 		goto out;
 	}
+	finish_dead_count(rb, O, P);
 	need = P + len - rb->size;
 	if ((int64_t)(need - R) <= 0)
 		goto out; /* room was made while we waited */
@@ -269,19 +327,30 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 	/* [O4] acq_rel: take the records from the consumer. Acquire pairs
 	 * with the consumer's CAS [O6]: the copy of every record it took is
 	 * done before we zero anything. A record it had not taken is ours:
-	 * its CAS will fail and it will not deliver its copy. */
-	c = rb_load_acquire(rb_read_pos(rb));
-	while ((int64_t)(newO - c) > 0 && !rb_cas_acq_rel(rb_read_pos(rb), &c, newO))
-		;
-	for (q = O; q != newO; q += fp) {
-		w = rb_load_relaxed(rb_hdr_at(rb, q)); /* unchanged since [O2] */
-		fp = rec_footprint(rb, w, q, newO);
-		if (!fp)
+	 * its CAS will fail and it will not deliver its copy.
+	 * Crash safety: the journal (where the cut is, how far, the counters
+	 * before) is stored first [O10], and read_pos gets RB_READ_TAKEN with
+	 * the move, so a holder that dies before the count is stored leaves
+	 * enough for the next one to store it (finish_dead_count). */
+	c = rb_load_acquire(rb_read_pos(rb)); /* RB_READ_TAKEN clear: finished above */
+	while ((int64_t)(newO - c) > 0) {
+		/* [O10] relaxed: published by the release of the CAS below. */
+		rb_store_relaxed(&m->rj_cut, c);
+		rb_store_relaxed(&m->rj_to, newO);
+		rb_store_relaxed(&m->rj_base_records, rb_load_relaxed(&m->overwritten_records));
+		rb_store_relaxed(&m->rj_base_bytes, rb_load_relaxed(&m->overwritten_bytes));
+		if (rb_cas_acq_rel(rb_read_pos(rb), &c, newO | RB_READ_TAKEN)) {
+			rb_testpoint("reclaim:taken");
+			count_taken(rb, O, newO, c, &lost, &lost_bytes);
+			rb_store_relaxed(&m->overwritten_records,
+					 rb_load_relaxed(&m->rj_base_records) + lost);
+			rb_store_relaxed(&m->overwritten_bytes,
+					 rb_load_relaxed(&m->rj_base_bytes) + lost_bytes);
+			rb_testpoint("reclaim:counted");
+			clear_taken(rb);
 			break;
-		if ((int64_t)(q - c) >= 0 && !(rb_hdr_len(w) & RINGBUF_DISCARD_BIT)) {
-			lost++;
-			lost_bytes += rb_hdr_len(w) & ~FLAG_BITS;
 		}
+		c &= ~RB_READ_TAKEN; /* the consumer moved on: take from there */
 	}
 
 	/* [O3a] overwrite_pos moves before any byte changes; the zeroing
@@ -293,10 +362,6 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 	/* [O3] release: pairs with the producers' [O1]; the zeroing happens
 	 * before any claim of this space, so free space reads as zero. */
 	rb_store_release(&m->reclaimed_pos, newO);
-	if (lost) {
-		rb_add_relaxed(&m->overwritten_records, lost);
-		rb_add_relaxed(&m->overwritten_bytes, lost_bytes);
-	}
 out:
 	/* [O9] release: pairs with the next holder's [O8]. */
 	rb_store_release(&m->reclaim_lock, 0);
@@ -325,7 +390,7 @@ static int ensure_buf(void **buf, size_t *cap, uint64_t need)
 RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
 {
 	uint64_t *rp = rb_read_pos(rb);
-	uint64_t pos, prod, w, fp, bytes = 0, discarded = 0;
+	uint64_t raw, pos, prod, w, fp, bytes = 0, discarded = 0;
 	uint32_t len32, len;
 	uint64_t *hdr;
 	size_t cnt = 0;
@@ -339,12 +404,13 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 	while (cnt < n) {
 		/* [O5] acquire: pairs with reclaim's [O4]; we continue past
 		 * whatever it overwrote. read_pos >= overwrite_pos always. */
-		pos = rb_load_acquire(rp);
+		raw = rb_load_acquire(rp);
+		pos = raw & ~RB_READ_TAKEN; /* the bit is reclaim's bookkeeping */
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
 		prod = rb_load_acquire(rb->producer_pos);
 		if (rb_unlikely(prod - pos > rb->size)) {
 			/* Producers lapped us between the two loads? */
-			if (rb_load_acquire(rp) != pos) /* [O5] */
+			if (rb_load_acquire(rp) != raw) /* [O5] */
 				continue;
 			ret = corrupt(rb);
 			break;
@@ -358,7 +424,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		speculative_end();
 		len32 = rb_hdr_len(w);
 		if (!committed(w)) {
-			if (rb_load_acquire(rp) != pos) /* [O5] overwritten meanwhile */
+			if (rb_load_acquire(rp) != raw) /* [O5] overwritten meanwhile */
 				continue;
 			if (w && !rb_busy_plausible(rb, w, pos, prod)) {
 				ret = corrupt(rb); /* an impossible BUSY header */
@@ -370,7 +436,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		}
 		fp = rec_footprint(rb, w, pos, prod);
 		if (!fp) {
-			if (rb_load_acquire(rp) != pos) /* [O5] torn by an overwrite */
+			if (rb_load_acquire(rp) != raw) /* [O5] torn by an overwrite */
 				continue;
 			ret = corrupt(rb);
 			break;
@@ -390,7 +456,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		 * with [O4]); so a successful CAS means the copy is exactly the
 		 * committed record. Failure: reclaim took it first and counted
 		 * it as overwritten; the copy may be torn and is dropped. */
-		if (!rb_cas_acq_rel(rp, &pos, pos + fp))
+		if (!rb_cas_acq_rel(rp, &raw, (pos + fp) | (raw & RB_READ_TAKEN)))
 			continue;
 		if (len32 & RINGBUF_DISCARD_BIT) {
 			discarded++;
@@ -406,7 +472,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 	}
 	/* consumer_pos tells AVAIL_DATA and committers (adaptive wakeup)
 	 * where we are; producers never use it for room in this mode. */
-	pos = rb_load_acquire(rp);
+	pos = rb_load_acquire(rp) & ~RB_READ_TAKEN;
 	if (pos != rb_load_relaxed(rb->consumer_pos))
 		rb_store_release(rb->consumer_pos, pos); /* [C3] */
 	return rb_consume_result(rb, cnt, bytes, discarded, ret);
