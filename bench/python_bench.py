@@ -145,60 +145,41 @@ def ospipe_consumer(fd, n):
 def run_ring(producer, consumer, n):
     name = "pybench-%d" % os.getpid()
     with ringbuf.Ring(RING_SIZE, name) as rb:
-        go = mp.Event()
-        p = mp.Process(target=producer, args=(name, n, go))
-        p.start()
-        time.sleep(0.05)  # let the child open the ring
-        t0 = time.perf_counter()
-        go.set()
-        consumer(rb, n)
-        dt = time.perf_counter() - t0
-        p.join()
-        ringbuf.unlink(name)
+        try:
+            return run_proc(producer, name, consumer, rb, n)
+        finally:
+            ringbuf.unlink(name)
+
+
+def run_proc(producer, prod_arg, consumer, cons_arg, n, close_in_parent=None):
+    """Fork producer(prod_arg, n, go), time consumer(cons_arg, n) from go."""
+    go = mp.Event()
+    p = mp.Process(target=producer, args=(prod_arg, n, go))
+    p.start()
+    if close_in_parent is not None:
+        close_in_parent()  # the parent's copy of the writing end
+    time.sleep(0.05)
+    t0 = time.perf_counter()
+    go.set()
+    consumer(cons_arg, n)
+    dt = time.perf_counter() - t0
+    p.join()
     return dt
 
 
 def run_queue(n):
-    q, go = mp.Queue(), mp.Event()
-    p = mp.Process(target=queue_producer, args=(q, n, go))
-    p.start()
-    time.sleep(0.05)
-    t0 = time.perf_counter()
-    go.set()
-    queue_consumer(q, n)
-    dt = time.perf_counter() - t0
-    p.join()
-    return dt
+    q = mp.Queue()
+    return run_proc(queue_producer, q, queue_consumer, q, n)
 
 
 def run_pipe(n):
     a, b = mp.Pipe(duplex=False)
-    go = mp.Event()
-    p = mp.Process(target=pipe_producer, args=(b, n, go))
-    p.start()
-    b.close()
-    time.sleep(0.05)
-    t0 = time.perf_counter()
-    go.set()
-    pipe_consumer(a, n)
-    dt = time.perf_counter() - t0
-    p.join()
-    return dt
+    return run_proc(pipe_producer, b, pipe_consumer, a, n, b.close)
 
 
 def run_ospipe(n):
     r, w = os.pipe()
-    go = mp.Event()
-    p = mp.Process(target=ospipe_producer, args=(w, n, go))
-    p.start()
-    os.close(w)
-    time.sleep(0.05)
-    t0 = time.perf_counter()
-    go.set()
-    ospipe_consumer(r, n)
-    dt = time.perf_counter() - t0
-    p.join()
-    return dt
+    return run_proc(ospipe_producer, w, ospipe_consumer, r, n, lambda: os.close(w))
 
 
 METHODS = [
@@ -210,26 +191,28 @@ METHODS = [
     ("os.pipe framed", run_ospipe),
 ]
 
-
 # ---- the consumer alone: the ring is filled first, then drained ----
 
 def _cb_nothing(rb):
     rb.consume(lambda d: None)
 
 
-def _batch_nothing(rb):
-    for d in rb.consume_batch():
-        pass
-
-
-def _batch_chunks_nothing(rb):
-    take = rb.consume_batch
-    while True:
-        batch = take(1024)
-        if not batch:
-            break
-        for d in batch:
-            pass
+def _batch(chunk, sum_len):
+    """A batch drain: consume_batch(chunk) until empty, each record looked
+    at by the loop (sum_len: its len() added up, else nothing)."""
+    def drain(rb):
+        take, total = rb.consume_batch, 0
+        while True:
+            batch = take(chunk)
+            if not batch:
+                return total
+            if sum_len:
+                for d in batch:
+                    total += len(d)
+            else:
+                for d in batch:
+                    pass
+    return drain
 
 
 def _cb_len(rb):
@@ -242,33 +225,14 @@ def _cb_len(rb):
     return total
 
 
-def _batch_len(rb):
-    total = 0
-    for d in rb.consume_batch():
-        total += len(d)
-    return total
-
-
-def _batch_chunks_len(rb):
-    total = 0
-    take = rb.consume_batch
-    while True:
-        batch = take(1024)
-        if not batch:
-            break
-        for d in batch:
-            total += len(d)
-    return total
-
-
 # (name, drain, index of the callback row it is compared with)
 DRAINS = [
     ("consume(fn), fn empty", _cb_nothing, None),
-    ("consume_batch(), empty loop", _batch_nothing, 0),
-    ("consume_batch(1024) chunks", _batch_chunks_nothing, 0),
+    ("consume_batch(), empty loop", _batch(None, False), 0),
+    ("consume_batch(1024) chunks", _batch(1024, False), 0),
     ("consume(fn), sum len(d)", _cb_len, None),
-    ("consume_batch(), sum len(d)", _batch_len, 3),
-    ("consume_batch(1024), sum len", _batch_chunks_len, 3),
+    ("consume_batch(), sum len(d)", _batch(None, True), 3),
+    ("consume_batch(1024), sum len", _batch(1024, True), 3),
 ]
 
 

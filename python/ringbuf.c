@@ -140,6 +140,8 @@ static int parse_max(PyObject *o, size_t *n)
 
 /* ---- Ring ---- */
 
+struct call_ctx;
+
 typedef struct {
 	PyObject_HEAD
 	struct ringbuf *rb;
@@ -149,6 +151,7 @@ typedef struct {
 	Py_ssize_t exports;    /* live record views and reservations */
 	int busy;              /* a consume/poll runs (maybe without the GIL) */
 	int attached;          /* added to a Consumer */
+	struct call_ctx *poll_cx; /* during poll */
 	PyObject *weakrefs;
 } RingObject;
 
@@ -545,6 +548,30 @@ static int deliver_view(struct call_ctx *cx, const void *data, size_t size,
 	return 0;
 }
 
+/* Append a bytes copy of a record to list; -1 with an exception set. */
+static int append_bytes(PyObject *list, const void *data, size_t size)
+{
+	PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
+	int ret;
+
+	if (!b)
+		return -1;
+	ret = PyList_Append(list, b);
+	Py_DECREF(b);
+	return ret;
+}
+
+/* A callback's verdict for the library: a negative int the Python callback
+ * returned stops as is; any other failure is an exception (cx->error). */
+static int deliver_ret(struct call_ctx *cx, int ret)
+{
+	if (ret < 0 && !cx->stopped) {
+		cx->error = 1;
+		return -1;
+	}
+	return ret;
+}
+
 static int sample_cb(void *ctx, void *data, size_t size)
 {
 	struct call_ctx *cx = ctx;
@@ -552,24 +579,16 @@ static int sample_cb(void *ctx, void *data, size_t size)
 
 	ctx_take_gil(cx);
 	if (!cx->fn) {
-		PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
-
-		if (!b || PyList_Append(cx->list, b)) {
-			Py_XDECREF(b);
+		if (append_bytes(cx->list, data, size)) {
 			cx->error = 1;
 			return -1;
 		}
-		Py_DECREF(b);
 		cx->delivered++;
 		return 0;
 	}
 	cx->delivered++;
 	ret = deliver_view(cx, data, size, NULL, NULL);
-	if (ret < 0 && !cx->stopped) {
-		cx->error = 1;
-		return -1;
-	}
-	return ret;
+	return deliver_ret(cx, ret);
 }
 
 static void ctx_done(struct call_ctx *cx)
@@ -644,30 +663,23 @@ static PyObject *Ring_consume_batch(RingObject *self, PyObject *args, PyObject *
 	return res;
 }
 
-/* Wait (without the GIL) for records and deliver them; EINTR runs the
- * signal handlers, then waits again for the time left. */
-static PyObject *ring_poll_common(RingObject *self, PyObject *fn, PyObject *list,
-				  PyObject *timeout)
+/* Run wait(arg, ms) without the GIL (the callbacks take it back at the
+ * first record); EINTR runs the signal handlers (Ctrl-C raises
+ * KeyboardInterrupt), then waits again for the time left (PEP 475). */
+static int wait_loop(struct call_ctx *cx, int ms, int (*wait)(void *arg, int ms), void *arg)
 {
-	struct call_ctx cx = { .fn = fn, .list = list, .owner = (PyObject *)self,
-				.owner_exports = &self->exports };
-	uint64_t deadline = 0;
-	int ms, ret;
+	uint64_t deadline = ms > 0 ? now_ms() + (uint64_t)ms : 0;
+	int ret;
 
-	if (timeout_ms(timeout, &ms) || ring_check_consumer(self))
-		return NULL;
-	if (ms > 0)
-		deadline = now_ms() + (uint64_t)ms;
-	self->busy = 1;
 	for (;;) {
-		cx.tstate = PyEval_SaveThread();
-		ret = ringbuf_poll(self->rb, sample_cb, &cx, ms);
-		ctx_take_gil(&cx);
+		cx->tstate = PyEval_SaveThread();
+		ret = wait(arg, ms);
+		ctx_take_gil(cx);
 		if (ret != -EINTR)
-			break;
+			return ret;
 		if (PyErr_CheckSignals()) {
-			cx.error = 1;
-			break;
+			cx->error = 1;
+			return ret;
 		}
 		if (ms > 0) {
 			uint64_t now = now_ms();
@@ -675,6 +687,29 @@ static PyObject *ring_poll_common(RingObject *self, PyObject *fn, PyObject *list
 			ms = now >= deadline ? 0 : (int)(deadline - now);
 		}
 	}
+}
+
+static int ring_wait(void *arg, int ms)
+{
+	RingObject *self = arg;
+
+	return ringbuf_poll(self->rb, sample_cb, self->poll_cx, ms);
+}
+
+/* Wait for records and deliver them. */
+static PyObject *ring_poll_common(RingObject *self, PyObject *fn, PyObject *list,
+				  PyObject *timeout)
+{
+	struct call_ctx cx = { .fn = fn, .list = list, .owner = (PyObject *)self,
+				.owner_exports = &self->exports };
+	int ms, ret;
+
+	if (timeout_ms(timeout, &ms) || ring_check_consumer(self))
+		return NULL;
+	self->busy = 1;
+	self->poll_cx = &cx;
+	ret = wait_loop(&cx, ms, ring_wait, self);
+	self->poll_cx = NULL;
 	ctx_done(&cx);
 	self->busy = 0;
 	return ctx_result(&cx, ret);
@@ -750,14 +785,7 @@ static PyObject *Ring_recover(RingObject *self, PyObject *unused)
 
 static int snapshot_cb(void *ctx, void *data, size_t size)
 {
-	PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
-
-	if (!b || PyList_Append(ctx, b)) {
-		Py_XDECREF(b);
-		return -ECANCELED;
-	}
-	Py_DECREF(b);
-	return 0;
+	return append_bytes(ctx, data, size) ? -ECANCELED : 0;
 }
 
 static PyObject *Ring_snapshot(RingObject *self, PyObject *args, PyObject *kw)
@@ -1221,11 +1249,7 @@ static int Consumer_sample(void *ctx, void *data, size_t size)
 	cx->fn = s->fn;
 	cx->delivered++;
 	ret = deliver_view(cx, data, size, NULL, NULL);
-	if (ret < 0 && !cx->stopped) {
-		cx->error = 1;
-		return -1;
-	}
-	return ret;
+	return deliver_ret(cx, ret);
 }
 
 static int Consumer_ftrace(void *ctx, const struct ringbuf_ftrace_event *ev)
@@ -1249,11 +1273,7 @@ static int Consumer_ftrace(void *ctx, const struct ringbuf_ftrace_event *ev)
 	ret = deliver_view(cx, ev->data, ev->size, cpu, ts);
 	Py_DECREF(cpu);
 	Py_DECREF(ts);
-	if (ret < 0 && !cx->stopped) {
-		cx->error = 1;
-		return -1;
-	}
-	return ret;
+	return deliver_ret(cx, ret);
 }
 
 static int consumer_check(ConsumerObject *self)
@@ -1559,38 +1579,25 @@ static PyObject *Consumer_consume(ConsumerObject *self, PyObject *args, PyObject
 	return res;
 }
 
+static int consumer_wait(void *arg, int ms)
+{
+	return ringbuf_consumer_poll(((ConsumerObject *)arg)->c, ms);
+}
+
 static PyObject *Consumer_poll(ConsumerObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "timeout", NULL };
 	struct call_ctx cx = { .owner = (PyObject *)self, .owner_exports = &self->exports };
 	PyObject *timeout = Py_None;
-	uint64_t deadline = 0;
 	int ms, ret;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:poll", kwlist, &timeout))
 		return NULL;
 	if (timeout_ms(timeout, &ms) || consumer_check(self))
 		return NULL;
-	if (ms > 0)
-		deadline = now_ms() + (uint64_t)ms;
 	self->busy = 1;
 	self->cx = &cx;
-	for (;;) {
-		cx.tstate = PyEval_SaveThread();
-		ret = ringbuf_consumer_poll(self->c, ms);
-		ctx_take_gil(&cx);
-		if (ret != -EINTR)
-			break;
-		if (PyErr_CheckSignals()) {
-			cx.error = 1;
-			break;
-		}
-		if (ms > 0) {
-			uint64_t now = now_ms();
-
-			ms = now >= deadline ? 0 : (int)(deadline - now);
-		}
-	}
+	ret = wait_loop(&cx, ms, consumer_wait, self);
 	ctx_done(&cx);
 	self->cx = NULL;
 	self->busy = 0;
