@@ -32,6 +32,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT   # run.sh's timeout: still clean up
 die() { echo "FAIL: $*"; tail -5 "$tmp/ship.log" 2>/dev/null; exit 1; }
 
 # 64 KiB map, 16-byte records: 4095 fit; each batch is 500, so even with

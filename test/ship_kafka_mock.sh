@@ -30,6 +30,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT   # run.sh's timeout: still clean up
 die() { echo "FAIL: $*"; tail -5 "$tmp/ship.log" 2>/dev/null; exit 1; }
 
 mkfifo "$tmp/ctl"

@@ -24,6 +24,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT   # run.sh's timeout: still clean up
 die() { echo "FAIL: $*"; for i in 0 1 2; do echo "--- node $i"; tail -5 "$tmp/nats$i/log"; done; exit 1; }
 
 start_nats_cluster 3
