@@ -122,6 +122,34 @@ static struct ringbuf_consumer *consumer(struct ringbuf_ftrace_opts *o, int meth
 	return c;
 }
 
+/* One forced method: drained bursts of both sizes and a live writer, and
+ * the statistics must show that only that method ran. */
+static void forced(struct ringbuf_ftrace_opts *o, int fd, int method, long small, long large)
+{
+	RINGBUF_FTRACE_STATS(st);
+	struct ringbuf_consumer *c;
+	struct seen s;
+
+	c = consumer(o, method, &s);
+	burst(c, &s, fd, small, SMALL);
+	burst(c, &s, fd, large, LARGE);
+	live(c, &s, fd, test_scaled(3000), SMALL);
+	stats(c, &st);
+	CHECK_EQ(st.method_switches, 0);
+	CHECK_EQ(st.events, s.next + s.foreign);
+	if (method == RINGBUF_FTRACE_MMAP) {
+		CHECK_EQ(st.read_calls, 0);
+		CHECK(st.get_reader_calls > 0);
+	} else {
+		CHECK_EQ(st.get_reader_calls, 0);
+		CHECK(st.read_calls > 0);
+	}
+	printf("%s: %ld markers, %llu GET_READER, %llu reads\n",
+	       method == RINGBUF_FTRACE_MMAP ? "mmap" : "read(2)", s.next,
+	       (unsigned long long)st.get_reader_calls, (unsigned long long)st.read_calls);
+	ringbuf_consumer_free(c);
+}
+
 int main(void)
 {
 	RINGBUF_FTRACE_OPTS(o);
@@ -135,31 +163,8 @@ int main(void)
 	cpu = 0;
 	fd = ft_test_one_cpu(&T, &o, &cpu);
 
-	/* The mapping only. */
-	c = consumer(&o, RINGBUF_FTRACE_MMAP, &s);
-	burst(c, &s, fd, small, SMALL);
-	burst(c, &s, fd, large, LARGE);
-	live(c, &s, fd, test_scaled(3000), SMALL);
-	stats(c, &st);
-	CHECK_EQ(st.read_calls, 0);
-	CHECK_EQ(st.method_switches, 0);
-	CHECK(st.get_reader_calls > 0);
-	CHECK_EQ(st.events, s.next + s.foreign);
-	printf("mmap: %ld markers, %llu GET_READER\n", s.next, (unsigned long long)st.get_reader_calls);
-	ringbuf_consumer_free(c);
-
-	/* read(2) only. */
-	c = consumer(&o, RINGBUF_FTRACE_READ, &s);
-	burst(c, &s, fd, small, SMALL);
-	burst(c, &s, fd, large, LARGE);
-	live(c, &s, fd, test_scaled(3000), SMALL);
-	stats(c, &st);
-	CHECK_EQ(st.get_reader_calls, 0);
-	CHECK_EQ(st.method_switches, 0);
-	CHECK(st.read_calls > 0);
-	CHECK_EQ(st.events, s.next + s.foreign);
-	printf("read(2): %ld markers, %llu reads\n", s.next, (unsigned long long)st.read_calls);
-	ringbuf_consumer_free(c);
+	forced(&o, fd, RINGBUF_FTRACE_MMAP, small, large);
+	forced(&o, fd, RINGBUF_FTRACE_READ, small, large);
 
 	/* Automatic: starts mapped; small events -> read(2) (1 switch), large
 	 * -> the mapping (2), small -> read(2) (3). Drained bursts fill whole
