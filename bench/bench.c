@@ -358,6 +358,9 @@ enum uflags {
 	U_OUTPUT = 1,        /* ringbuf_output instead of reserve + submit */
 	U_NOWAKE = 2,        /* commit with NO_WAKEUP */
 	U_SAMPLED = 4,       /* NO_WAKEUP, FORCE_WAKEUP every SAMPLE_N */
+	U_IDLE_NONE = 8,     /* the consumer's idle policy RINGBUF_IDLE_NONE:
+			      * a consume that found nothing returns at once
+			      * (the library's behaviour before the policies) */
 };
 
 static void user_produce(struct run *r, int id)
@@ -402,6 +405,14 @@ static void user_consume_busy(struct run *r)
 {
 	struct ringbuf *rb = r->src;
 
+	if (r->extra & U_IDLE_NONE) {
+		RINGBUF_IDLE_OPTS(io, .policy = RINGBUF_IDLE_NONE);
+
+		if (ringbuf_set_idle(rb, &io)) {
+			row_failed(r->res, "ringbuf_set_idle failed");
+			return;
+		}
+	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 		int n = ringbuf_consume(rb, check_cb, &r->chk);
@@ -446,6 +457,33 @@ static void user_consume_poll(struct run *r)
 	ringbuf_consumer_free(c);
 }
 
+/* The manager's busy loop: ringbuf_consumer_consume, its default idle
+ * policy, nothing else. */
+static void user_consume_manager_busy(struct run *r)
+{
+	struct ringbuf_consumer *c = ringbuf_consumer_new();
+	int n;
+
+	if (!c || (n = ringbuf_consumer_add(c, r->src, check_cb, &r->chk)) < 0) {
+		row_failed(r->res, "manager: %s", strerror(c ? -n : errno));
+		ringbuf_consumer_free(c);
+		return;
+	}
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+
+		n = ringbuf_consumer_consume(c);
+		if (n < 0) {
+			row_failed(r->res, "ringbuf_consumer_consume after %llu records: %s",
+				   (unsigned long long)r->chk.count, strerror(-n));
+			break;
+		}
+		if (done && n == 0)
+			break;
+	}
+	ringbuf_consumer_free(c);
+}
+
 static int manager_available(char *why, size_t n)
 {
 	struct ringbuf_consumer *c = ringbuf_consumer_new();
@@ -464,7 +502,8 @@ static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
 	struct ringbuf *rb;
 	int err;
 
-	if (cf == user_consume_poll && !manager_available(r->res->why, sizeof(r->res->why)))
+	if ((cf == user_consume_poll || cf == user_consume_manager_busy) &&
+	    !manager_available(r->res->why, sizeof(r->res->why)))
 		return -EOPNOTSUPP;
 	rb = ringbuf_create(NULL, RING_SIZE, &o);
 	if (!rb) {
@@ -483,6 +522,8 @@ static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
 static int run_user_busy(struct run *r) { return run_user(r, 0, user_consume_busy); }
 static int run_user_nowake(struct run *r) { r->extra = U_NOWAKE; return run_user(r, 0, user_consume_busy); }
 static int run_user_output(struct run *r) { r->extra = U_OUTPUT; return run_user(r, 0, user_consume_busy); }
+static int run_user_idle_none(struct run *r) { r->extra = U_IDLE_NONE; return run_user(r, 0, user_consume_busy); }
+static int run_user_manager_busy(struct run *r) { return run_user(r, 0, user_consume_manager_busy); }
 static int run_user_poll(struct run *r) { return run_user(r, 0, user_consume_poll); }
 static int run_user_sampled(struct run *r) { r->extra = U_SAMPLED; return run_user(r, 0, user_consume_poll); }
 
@@ -648,6 +689,32 @@ static void user_lat_consume(struct run *r)
 	ringbuf_consumer_free(c);
 }
 
+/* Busy consumer latency: a plain ringbuf_consume loop with the ring's idle
+ * policy (r->extra: RINGBUF_IDLE_* to set; default BACKOFF). */
+static void user_lat_consume_busy(struct run *r)
+{
+	RINGBUF_IDLE_OPTS(io, .policy = (uint32_t)r->extra);
+	struct lat *l = r->aux;
+
+	if (ringbuf_set_idle(r->src, &io)) {
+		row_failed(r->res, "ringbuf_set_idle failed");
+		return;
+	}
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		int n = ringbuf_consume(r->src, lat_cb, l);
+
+		if (n < 0) {
+			row_failed(r->res, "ringbuf_consume: %s", strerror(-n));
+			break;
+		}
+		if (done && n == 0)
+			break;
+		if (n == 0)
+			idle(r);
+	}
+}
+
 static int run_latency(struct run *r, int (*setup)(struct run *), prod_fn pf, cons_fn cf,
 		       void (*teardown)(struct run *), void (*after_stop)(struct run *))
 {
@@ -687,6 +754,17 @@ static int run_user_lat(struct run *r)
 {
 	return run_latency(r, user_lat_setup, user_lat_produce, user_lat_consume,
 			   user_lat_teardown, NULL);
+}
+
+static int run_user_lat_busy(struct run *r)
+{
+	return run_latency(r, user_lat_setup, user_lat_produce, user_lat_consume_busy,
+			   user_lat_teardown, NULL);
+}
+static int run_user_lat_busy_none(struct run *r)
+{
+	r->extra = RINGBUF_IDLE_NONE;
+	return run_user_lat_busy(r);
 }
 
 /* ---- anchor: mutex + condvar queue of variable-length records ----
@@ -1362,6 +1440,8 @@ static int run_perf_each(struct run *r) { return run_perf(r, 1); }
 static const struct row rows[] = {
 	/* ours */
 	{ "ringbuf busy", 0, 0, KREF_BUSY, 1, 0, run_user_busy },
+	{ "ringbuf busy, idle policy none", 0, 0, KREF_BUSY, 1, 0, run_user_idle_none },
+	{ "ringbuf manager consume busy", 0, 0, KREF_BUSY, 1, 0, run_user_manager_busy },
 	{ "ringbuf nowakeup busy", 0, 0, KREF_BUSY, 1, 0, run_user_nowake },
 	{ "ringbuf output busy", 0, 0, KREF_BUSY, 1, 0, run_user_output },
 	{ "ringbuf 2-producer busy", 0, 0, KREF_BUSY, 2, 0, run_user_busy },
@@ -1383,8 +1463,10 @@ static const struct row rows[] = {
 	{ "perfbuf wakeup-each busy [raw mmap]", 0, 1, NULL, 1, 0, run_perf_each },
 	{ "mutex+condvar queue", 0, 1, NULL, 1, 0, run_mq },
 	{ "pipe", 0, 1, NULL, 1, 0, run_pipe },
-	/* latency (24-byte records, one every 20 us, blocking consumer) */
+	/* latency (24-byte records, one every 20 us; blocking consumer, or busy) */
 	{ "latency ringbuf poll", 0, 0, NULL, 1, 1, run_user_lat },
+	{ "latency ringbuf busy", 0, 0, NULL, 1, 1, run_user_lat_busy },
+	{ "latency ringbuf busy, idle none", 0, 0, NULL, 1, 1, run_user_lat_busy_none },
 	{ "latency mutex+condvar", 0, 1, NULL, 1, 1, run_mq_lat },
 	{ "latency pipe", 0, 1, NULL, 1, 1, run_pipe_lat },
 };

@@ -155,6 +155,35 @@ RINGBUF_API int ringbuf_rewind(struct ringbuf *rb);
 #define RINGBUF_ID_SZ 16
 RINGBUF_API int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ]);
 
+/* ---- idle policy: what a consume call does when it finds nothing ----
+ * ringbuf_consume(), ringbuf_consume_n(), ringbuf_consumer_consume() and
+ * ringbuf_consumer_consume_n() look once; when nothing is ready they wait
+ * by the policy, look once more, and return what they delivered (0 when
+ * still nothing). So a plain `while (!stop) ringbuf_consume(rb, fn, ctx);`
+ * reads in bulk instead of pulling each record's cache line across cores
+ * as it is written. The default, RINGBUF_IDLE_BACKOFF: wait spin_ns
+ * spinning while the ring has been idle less than spin_us, then yield the
+ * CPU until yield_us, then sleep, doubling from 1 us up to park_max_us.
+ * An idle spell ends with the first record, or when the caller has not
+ * called for a millisecond. ringbuf_poll() and ringbuf_consumer_poll()
+ * sleep in the kernel instead and do not use it. */
+#define RINGBUF_IDLE_BACKOFF   0      /* spin, then yield, then sleep */
+#define RINGBUF_IDLE_NONE      1      /* return 0 at once */
+#define RINGBUF_IDLE_SPIN      2      /* always spin spin_ns, never yield or sleep */
+struct ringbuf_idle_opts {
+	size_t sz;
+	uint32_t policy;        /* RINGBUF_IDLE_* */
+	uint32_t spin_ns;       /* one wait while spinning; 0: 1000 */
+	uint32_t spin_us;       /* BACKOFF: spin this long; 0: 100 */
+	uint32_t yield_us;      /* BACKOFF: then yield until this long; 0: 1000 */
+	uint32_t park_max_us;   /* BACKOFF: longest sleep; 0: 1000 */
+	uint32_t __pad;
+};
+#define RINGBUF_IDLE_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_idle_opts, NAME, __VA_ARGS__)
+/* Set the idle policy of this ring's consume calls (opts NULL: the default).
+ * -EINVAL for an unknown policy, -EOPNOTSUPP for unknown non-zero fields. */
+RINGBUF_API int ringbuf_set_idle(struct ringbuf *rb, const struct ringbuf_idle_opts *opts);
+
 /* ---- statistics ---- */
 struct ringbuf_stats {
 	size_t sz;
@@ -168,7 +197,13 @@ struct ringbuf_stats {
 	uint64_t overwritten_bytes;
 	uint64_t lost_events;         /* ftrace: events the kernel dropped */
 	uint64_t wakeups;             /* notifications producers sent */
+	/* This consumer handle only (not shared with other processes): */
+	uint64_t busy_stalls;         /* times it waited more than
+				       * RINGBUF_STALL_US at a record a live
+				       * producer had not committed yet */
+	uint64_t busy_stall_ns;       /* the time those waits took, as seen */
 };
+#define RINGBUF_STALL_US 20
 RINGBUF_API int ringbuf_get_stats(const struct ringbuf *rb, struct ringbuf_stats *st);
 
 /* ---- cross-process robustness ---- */
@@ -200,6 +235,10 @@ RINGBUF_API int  ringbuf_consumer_epoll_fd(const struct ringbuf_consumer *c);
  * safe to sleep, or a negative errno. Without it, user rings never wake an
  * epoll_wait: producers wake only a consumer that said it is going to sleep. */
 RINGBUF_API int  ringbuf_consumer_wait_prepare(struct ringbuf_consumer *c);
+/* The idle policy of ringbuf_consumer_consume(_n) (see ringbuf_set_idle):
+ * applied once per call over all sources, not per source. */
+RINGBUF_API int  ringbuf_consumer_set_idle(struct ringbuf_consumer *c,
+					   const struct ringbuf_idle_opts *opts);
 RINGBUF_API void ringbuf_consumer_free(struct ringbuf_consumer *c);
 /* Per-source access, like libbpf's ring_buffer__ring(): the idx-th source
  * added (0-based), or NULL with errno ENOENT. A kernel BPF source is a

@@ -104,6 +104,18 @@ RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t off, uint64_t v)
 		rb_add_relaxed(stat_slot(rb, off), v);
 }
 
+/* A statistic only the consumer writes: no locked add (one per consume
+ * call was a measurable part of a busy consumer's cost). [C7] */
+RB_HIDDEN void rb_stat_own(struct ringbuf *rb, size_t off, uint64_t v)
+{
+	uint64_t *p;
+
+	if (!v)
+		return;
+	p = stat_slot(rb, off);
+	rb_store_relaxed(p, rb_load_relaxed(p) + v);
+}
+
 int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
 {
 	struct ringbuf *rb = (struct ringbuf *)crb;
@@ -128,9 +140,9 @@ int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
 RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
 				uint64_t discarded, int ret)
 {
-	RB_STAT(rb, delivered_records, cnt);
-	RB_STAT(rb, delivered_bytes, bytes);
-	RB_STAT(rb, discarded_records, discarded);
+	rb_stat_own(rb, offsetof(struct ringbuf_stats, delivered_records), cnt);
+	rb_stat_own(rb, offsetof(struct ringbuf_stats, delivered_bytes), bytes);
+	rb_stat_own(rb, offsetof(struct ringbuf_stats, discarded_records), discarded);
 	if (ret < 0)
 		return ret;
 	return cnt > INT_MAX ? INT_MAX : (int)cnt;
@@ -142,44 +154,89 @@ static int corrupt(struct ringbuf *rb)
 	return -EBADMSG;
 }
 
-/* The consumer stopped at a record not yet committed. A record that stays
- * so past the ring's timeout may belong to a dead producer: recover.c
- * decides. Returns 1 when the record was recovered and can be skipped.
- * Also used by the overwrite-mode consumer (overwrite.c). */
+/* A stop at the same position again: count the wait in the stall
+ * statistics once it passes RINGBUF_STALL_US (this handle only). */
+static void note_stall(struct ringbuf *rb, uint64_t now)
+{
+	uint64_t since = rb->stuck_since_ns, limit = since + RINGBUF_STALL_US * 1000ULL;
+
+	if (now < limit)
+		return;
+	if (rb->stuck_seen_ns < limit) {
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stalls), 1);
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - since);
+	} else {
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - rb->stuck_seen_ns);
+	}
+	rb->stuck_seen_ns = now;
+}
+
 /* The consumer is stopped at cons: start the "stuck since" clock unless it
  * already runs for this position. 1 when it was started just now.
  * (Consumer-private state.) */
 RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now)
 {
-	if (rb->stuck_pos == cons && rb->stuck_since_ns)
+	if (rb->stuck_pos == cons && rb->stuck_since_ns) {
+		note_stall(rb, now);
 		return 0;
+	}
 	rb->stuck_pos = cons;
 	rb->stuck_since_ns = now;
+	rb->stuck_seen_ns = now;
 	return 1;
 }
 
+/* The consumer stopped at a record not yet committed. A record that stays
+ * so past the ring's timeout may belong to a dead producer: recover.c
+ * decides. Returns 1 when the record was recovered and can be skipped.
+ * Also used by the overwrite-mode consumer (overwrite.c). */
 RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 {
-	uint64_t now;
+	uint64_t now = rb_now_ns();
 
-	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
-		return 0;
-	now = rb_now_ns();
 	if (rb_stuck_clock(rb, cons, now))
+		return 0;
+	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
 		return 0;
 	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
 		return 0;
 	return rb_recover_stuck(rb, cons, prod, 0);
 }
 
-/* fn, or with hfn (hold mode, src/hold.c) deliver each record with its
- * position and leave its space held: consumer_pos stays where it is, the
- * consumer's private cursor rb->hold_pos moves. Without hfn, records held
- * before are released along with the ones consumed now. */
-RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
-			      void *ctx, size_t n)
+/* Where a consume call starts: cons at the hold cursor while records are
+ * held (hold mode, src/hold.c), else at consumer_pos; published is
+ * consumer_pos. Only this consumer writes consumer_pos, but anyone can
+ * scribble on it: 0 when the two cannot be ours. */
+static int start_cursor(struct ringbuf *rb, uint64_t *cons, uint64_t *published)
 {
-	const int zero = rb->kind == RB_KIND_USER;
+	*cons = *published = rb_load_relaxed(rb->consumer_pos);
+	if (rb->holding)
+		*cons = rb->hold_pos;
+	return !((*cons & 7) || (*published & 7) || *cons - *published > rb->size);
+}
+
+/* Where a consume call ends: with hfn the records stay held (consumer_pos
+ * does not move, the hold cursor does); without, everything up to cons is
+ * released, held records included. */
+static void finish_cursor(struct ringbuf *rb, ringbuf_hold_fn hfn, uint64_t published,
+			  uint64_t cons)
+{
+	if (hfn) {
+		rb->hold_pos = cons;
+		rb->holding = 1;
+	} else {
+		if (cons != published)
+			release_space(rb, published, cons, rb->kind == RB_KIND_USER);
+		rb->holding = 0;
+	}
+}
+
+/* Kernel rings: their free space is not zeroed, so a header past
+ * producer_pos may be a stale one from an earlier lap; only positions below
+ * producer_pos are walked. */
+static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			  void *ctx, size_t n)
+{
 	const uint64_t batch = publish_batch(rb);
 	uint64_t cons, published, prod, w, len, fp, bytes = 0, discarded = 0;
 	uint32_t len32;
@@ -187,36 +244,13 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 	size_t cnt = 0;
 	int ret = 0;
 
-	if (rb->flags & RINGBUF_F_OVERWRITE)
-		return rb_consume_overwrite(rb, fn, ctx, n);
-	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
-		rb_store_relaxed(rb->cons_waiting, 0);
-
-	/* Only this consumer writes consumer_pos (but anyone can scribble on
-	 * it: an unaligned one cannot be ours). */
-	cons = published = rb_load_relaxed(rb->consumer_pos);
-	if (rb->holding)
-		cons = rb->hold_pos;
-	if (rb_unlikely((cons & 7) || (published & 7) || cons - published > rb->size))
+	if (!start_cursor(rb, &cons, &published))
 		return corrupt(rb);
-	/* An idle consumer polls the header word at its position, not
-	 * producer_pos: by I2 that word stays zero until a producer writes it,
-	 * and it sits on a data cache line the producer writes anyway, while
-	 * producer_pos is CASed by every reservation — polling it would pull
-	 * its line away from the producer on every record. Only while the
-	 * ring was empty here when producer_pos was last read: a zero header
-	 * *before* producer_pos is a claim whose producer may be dead, and
-	 * must go to the stuck check every time. Every 64th idle look still
-	 * reads producer_pos, so such a claim made after that read is found
-	 * too. Kernel rings are not zeroed: no shortcut there. [C2] */
-	if (zero && rb->last_prod == cons && rb_load_acquire(rb_hdr_at(rb, cons)) == 0 &&
-	    (++rb->idle_peeks & 63))
-		goto out;
 	for (;;) {
 		/* [C1] acquire: pairs with the producers' CAS [P2]. */
 		prod = rb->last_prod = rb_load_acquire(rb->producer_pos);
 		/* Producers never claim past published + size: anything else
-		 * is garbage (and would make release_space overrun). */
+		 * is garbage. */
 		if (rb_unlikely(prod - published > rb->size || prod - cons > rb->size)) {
 			ret = corrupt(rb);
 			goto out;
@@ -227,13 +261,11 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 			if (cnt >= n)
 				goto out;
 			hdr = rb_hdr_at(rb, cons);
-			/* [C2] acquire: pairs with the commit's release [P4]/[P5];
-			 * a committed header makes its payload visible. */
+			/* [C2] acquire: pairs with the commit's release. */
 			w = rb_load_acquire(hdr);
 			len32 = rb_hdr_len(w);
 			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
-				/* Not written yet (zero) or not committed yet;
-				 * a BUSY header no producer could have written
+				/* A BUSY header no producer could have written
 				 * is corruption, not a reason to wait. */
 				if (w && rb_unlikely(!rb_busy_plausible(rb, w, cons, prod))) {
 					ret = corrupt(rb);
@@ -241,14 +273,109 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 				}
 				if (!rb_stopped_at(rb, cons, prod))
 					goto out;
-				continue; /* recovered: the header now says DISCARD */
+				continue;
 			}
 			len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
 			fp = rb_round_up_hdr(len);
-			if (rb_unlikely(fp > prod - cons ||
-					(zero && rb_hdr_pgoff(w) != rb_pgoff_of(rb, cons)))) {
+			if (rb_unlikely(fp > prod - cons)) {
 				ret = corrupt(rb);
 				goto out;
+			}
+			if (!(len32 & RINGBUF_DISCARD_BIT)) {
+				cnt++;
+				bytes += len;
+				ret = hfn ? hfn(ctx, hdr + 1, len, cons) : fn(ctx, hdr + 1, len);
+			} else {
+				discarded++;
+			}
+			cons += fp;
+			if (!hfn && cons - published >= batch) {
+				release_space(rb, published, cons, 0);
+				published = cons;
+			}
+			if (ret < 0)
+				goto out;
+		}
+	}
+out:
+	finish_cursor(rb, hfn, published, cons);
+	return rb_consume_result(rb, cnt, bytes, discarded, ret);
+}
+
+/* The last record boundary at or below lim, walking from `from` (a
+ * boundary) over headers this call has walked already: they are intact
+ * until release_space zeroes them. Only for the garbage case below. */
+static uint64_t boundary_below(struct ringbuf *rb, uint64_t from, uint64_t lim)
+{
+	uint64_t b = from;
+
+	while (b != lim) {
+		uint64_t w = rb_load_acquire(rb_hdr_at(rb, b)); /* [C2] */
+		uint64_t fp = rb_round_up_hdr(rb_hdr_len(w) & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT));
+
+		if (w == 0 || fp > lim - b)
+			break;
+		b += fp;
+	}
+	return b;
+}
+
+/*
+ * User rings: walk the record headers, and read producer_pos only when the
+ * walk stops (docs/DESIGN.md §4). By I2 a header that is neither zero nor
+ * BUSY was committed in this lap, so it is claimed: the walk does not need
+ * producer_pos to know where records end. What it cannot trust is the
+ * length in a header another process may have scribbled; its bound is our
+ * own published position + size (I1), which keeps every memset within one
+ * lap, and producer_pos, read where the walk stops and before every
+ * release, proves the walk stayed below it: consumer_pos is never
+ * published past producer_pos, whatever the headers said.
+ */
+static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			void *ctx, size_t n)
+{
+	const uint64_t batch = publish_batch(rb);
+	uint64_t cons, published, prod, w, len, fp, bytes = 0, discarded = 0;
+	uint32_t len32;
+	uint64_t *hdr;
+	uint64_t stop_w;
+	size_t cnt = 0;
+	int ret = 0, bad = 0;
+
+	if (rb_unlikely(!start_cursor(rb, &cons, &published)))
+		return corrupt(rb);
+	/* An idle consumer looks at the header word at its position and not
+	 * at producer_pos while the ring was empty here when it last read
+	 * producer_pos: by I2 that word stays zero until a producer writes
+	 * it. A zero header *before* producer_pos is a claim whose producer
+	 * may be dead, and must go to the stuck check every time; every 64th
+	 * idle look reads producer_pos, so such a claim made after that read
+	 * is found too. [C2] */
+	if (rb->last_prod == cons && rb_load_acquire(rb_hdr_at(rb, cons)) == 0 &&
+	    (++rb->idle_peeks & 63)) {
+		finish_cursor(rb, hfn, published, cons); /* releases what was held */
+		return rb_consume_result(rb, 0, 0, 0, 0);
+	}
+	for (;;) {
+		stop_w = 0;
+		/* A whole lap walked (held records fill the ring): the word at
+		 * cons is the first of them again, not free space. */
+		while (cnt < n && cons - published < rb->size) {
+			hdr = rb_hdr_at(rb, cons);
+			/* [C2] acquire: pairs with the commit's release [P4]/[P5];
+			 * a committed header makes its payload visible. */
+			w = rb_load_acquire(hdr);
+			len32 = rb_hdr_len(w);
+			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
+				stop_w = w; /* not written or not committed yet */
+				break;
+			}
+			len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+			fp = rb_round_up_hdr(len);
+			if (rb_unlikely(fp > published + rb->size - cons ||
+					rb_hdr_pgoff(w) != rb_pgoff_of(rb, cons))) {
+				bad = 1;
+				break;
 			}
 			if (!(len32 & RINGBUF_DISCARD_BIT)) {
 				cnt++;
@@ -260,24 +387,73 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 			/* The record stays intact until release_space zeroes
 			 * it, after the callback. */
 			cons += fp;
-			if (!hfn && cons - published >= batch) {
-				release_space(rb, published, cons, zero);
+			if (rb_unlikely(!hfn && cons - published >= batch)) {
+				/* [C1] acquire: pairs with the producers' CAS [P2]. */
+				prod = rb->last_prod = rb_load_acquire(rb->producer_pos);
+				if (rb_unlikely(prod - published > rb->size ||
+						cons - published > prod - published))
+					goto garbage;
+				release_space(rb, published, cons, 1);
 				published = cons;
 			}
 			if (ret < 0)
-				goto out;
+				break;
 		}
+		/* [C1] acquire: pairs with the producers' CAS [P2]. Producers
+		 * never claim past published + size, and the walk can never
+		 * pass producer_pos: anything else is garbage. */
+		prod = rb->last_prod = rb_load_acquire(rb->producer_pos);
+		if (rb_unlikely(prod - published > rb->size || cons - published > prod - published))
+			goto garbage;
+		if (rb_unlikely(bad)) {
+			ret = corrupt(rb);
+			break;
+		}
+		if (ret < 0 || cnt >= n || cons == prod)
+			break;
+		/* Stopped before producer_pos at a record not yet committed; a
+		 * BUSY header no producer could have written is corruption,
+		 * not a reason to wait. */
+		if (stop_w && rb_unlikely(!rb_busy_plausible(rb, stop_w, cons, prod))) {
+			ret = corrupt(rb);
+			break;
+		}
+		if (!rb_stopped_at(rb, cons, prod))
+			break;
+		/* recovered: the header now says DISCARD */
 	}
-out:
-	if (hfn) {
-		rb->hold_pos = cons;
-		rb->holding = 1;
-	} else {
-		if (cons != published)
-			release_space(rb, published, cons, zero);
-		rb->holding = 0;
-	}
+	finish_cursor(rb, hfn, published, cons);
 	return rb_consume_result(rb, cnt, bytes, discarded, ret);
+garbage:
+	/* Headers that claim records where nothing was claimed, or a
+	 * producer_pos that cannot be: publish (or hold) no further than the
+	 * records producer_pos vouches for; when it is garbage itself, not
+	 * past where this call started. */
+	{
+		uint64_t start = rb->holding ? rb->hold_pos : published;
+
+		if (prod - published <= rb->size && prod - published >= start - published)
+			finish_cursor(rb, hfn, published, boundary_below(rb, start, prod));
+		else if (hfn)
+			finish_cursor(rb, hfn, published, start);
+	}
+	rb_consume_result(rb, cnt, bytes, discarded, 0);
+	return corrupt(rb);
+}
+
+/* fn, or with hfn (hold mode, src/hold.c) deliver each record with its
+ * position and leave its space held: consumer_pos stays where it is, the
+ * consumer's private cursor rb->hold_pos moves. Without hfn, records held
+ * before are released along with the ones consumed now. */
+RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			      void *ctx, size_t n)
+{
+	if (rb->flags & RINGBUF_F_OVERWRITE)
+		return rb_consume_overwrite(rb, fn, ctx, n);
+	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
+		rb_store_relaxed(rb->cons_waiting, 0);
+	return rb->kind == RB_KIND_USER ? consume_user(rb, fn, hfn, ctx, n)
+					: consume_kernel(rb, fn, hfn, ctx, n);
 }
 
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
@@ -352,13 +528,28 @@ int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx)
 
 int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
 {
+	int ret;
+
 	if (!rb || !fn)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
 		return -EPERM;
 	if (n == 0)
 		return 0;
-	return rb_consume(rb, fn, ctx, n);
+	ret = rb_consume(rb, fn, ctx, n);
+	/* Found nothing: wait by the idle policy, then look once more. */
+	if (ret == 0 && rb_idle_wait(&rb->idle))
+		ret = rb_consume(rb, fn, ctx, n);
+	if (ret != 0)
+		rb_idle_end(&rb->idle);
+	return ret;
+}
+
+int ringbuf_set_idle(struct ringbuf *rb, const struct ringbuf_idle_opts *opts)
+{
+	if (!rb)
+		return -EINVAL;
+	return rb_idle_set(&rb->idle, opts);
 }
 
 int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms)

@@ -34,6 +34,7 @@ struct ringbuf_consumer {
 	struct rb_source **src;
 	struct epoll_event *events;  /* cap entries, for epoll_wait */
 	uint8_t *marked;             /* per source: consume in this round */
+	struct rb_idle idle;         /* ringbuf_consumer_consume's idle policy */
 };
 
 /* Sum counts without overflowing an int return. */
@@ -121,6 +122,7 @@ struct ringbuf_consumer *ringbuf_consumer_new(void)
 
 	if (!c)
 		return NULL;
+	rb_idle_init(&c->idle);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epfd < 0) {
 		int err = errno;
@@ -290,12 +292,10 @@ int ringbuf_consumer_poll(struct ringbuf_consumer *c, int timeout_ms)
 	}
 }
 
-int ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n)
+static int consume_all(struct ringbuf_consumer *c, size_t n)
 {
 	size_t done = 0;
 
-	if (!c)
-		return -EINVAL;
 	for (unsigned int i = 0; i < c->cnt && done < n; i++) {
 		struct rb_source *s = c->src[i];
 		size_t left = n - done;
@@ -308,6 +308,31 @@ int ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n)
 			return INT_MAX;
 	}
 	return (int)done;
+}
+
+int ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n)
+{
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	ret = consume_all(c, n);
+	/* Nothing from any source: one idle wait for all of them, then one
+	 * more look (the sources' own policies are not used here). */
+	if (ret == 0 && rb_idle_wait(&c->idle))
+		ret = consume_all(c, n);
+	if (ret != 0)
+		rb_idle_end(&c->idle);
+	return ret;
+}
+
+int ringbuf_consumer_set_idle(struct ringbuf_consumer *c, const struct ringbuf_idle_opts *opts)
+{
+	if (!c)
+		return -EINVAL;
+	return rb_idle_set(&c->idle, opts);
 }
 
 int ringbuf_consumer_consume(struct ringbuf_consumer *c)

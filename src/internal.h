@@ -22,6 +22,16 @@ enum rb_kind {
 	RB_KIND_BPF  = 2,   /* a kernel BPF_MAP_TYPE_RINGBUF map */
 };
 
+/* An idle policy (idle.c) and where the current idle spell stands.
+ * Consumer-private: one per ring handle, one per manager. */
+struct rb_idle {
+	uint32_t policy;           /* RINGBUF_IDLE_* */
+	uint32_t spin_ns, spin_us, yield_us, park_max_us;
+	uint32_t park_us;          /* the next sleep, doubling */
+	uint64_t since_ns;         /* the spell started (0: none) */
+	uint64_t last_ns;          /* the last wait of the spell ended */
+};
+
 struct ringbuf {
 	/* Read-only after creation; read by every producer. */
 	uint8_t *data;             /* data area, mapped twice back to back */
@@ -58,12 +68,21 @@ struct ringbuf {
 	uint64_t stuck_since_ns;   /* when it first stopped there */
 	uint32_t idle_peeks;       /* consume calls that found the ring idle */
 	uint64_t last_prod;        /* producer_pos when the consumer last read it */
+	uint64_t stuck_seen_ns;    /* the last look at stuck_pos (stall stats) */
 	struct ringbuf_stats local_stats; /* stats of rings without a meta page */
 	void *copy_buf;            /* overwrite mode: private record copy */
 	size_t copy_cap;
 	uint64_t hold_pos;         /* hold mode: next record to read (hold.c) */
 	int holding;               /* hold_pos is ahead of consumer_pos */
 	uint32_t bpf_map_id;       /* kernel rings: the map's id (ringbuf_id) */
+	struct rb_idle idle;       /* ringbuf_consume's idle policy */
+
+	/* Producer-shared, on a line of its own: consumer_pos as some
+	 * producer of this handle last read it [P1], so a reservation reads
+	 * the consumer's line only when this copy says the ring is full. */
+	uint8_t pad_cached[64];
+	uint64_t cached_cons;
+	uint8_t pad_cached_end[56];
 };
 
 static inline uint64_t rb_round_up_hdr(uint64_t len)
@@ -139,6 +158,15 @@ struct rb_source {
 };
 RB_HIDDEN int rb_consumer_add_source(struct ringbuf_consumer *c, struct rb_source *src);
 
+/* idle.c — idle policies (ringbuf_set_idle). */
+RB_HIDDEN void rb_idle_init(struct rb_idle *idle);
+RB_HIDDEN int rb_idle_set(struct rb_idle *idle, const struct ringbuf_idle_opts *opts);
+/* A consume found nothing: wait as the policy says. 0 when the policy is
+ * RINGBUF_IDLE_NONE (do not look again), 1 after a wait. */
+RB_HIDDEN int rb_idle_wait(struct rb_idle *idle);
+/* A consume delivered something: the idle spell is over. */
+static inline void rb_idle_end(struct rb_idle *idle) { idle->since_ns = 0; }
+
 /* ring.c */
 RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data);
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);
@@ -188,6 +216,7 @@ RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);
 /* A new consumer finishes a release its killed predecessor left half done. */
 RB_HIDDEN void rb_release_repair(struct ringbuf *rb);
 RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t field_off, uint64_t v);
+RB_HIDDEN void rb_stat_own(struct ringbuf *rb, size_t field_off, uint64_t v);
 #define RB_STAT(rb, field, v) rb_stat_add((rb), offsetof(struct ringbuf_stats, field), (v))
 
 /* overwrite.c — overwrite mode (RINGBUF_F_OVERWRITE). */

@@ -33,6 +33,7 @@ RB_HIDDEN struct ringbuf *rb_alloc(void)
 	rb->fd = -1;
 	rb->wake_rfd = -1;
 	rb->wake_wfd = -1;
+	rb_idle_init(&rb->idle);
 	return rb;
 }
 
@@ -260,11 +261,27 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 			 * frees space in this mode: the consumer does not zero
 			 * what it reads (a producer may own it again). */
 			room_base = rb_load_acquire(&rb->meta->reclaimed_pos);
-		else
-			/* [P1] acquire: pairs with the consumer's release of
-			 * consumer_pos [C3], so its zeroing of the space we are
-			 * about to take happens before our writes into it. */
-			room_base = rb_load_acquire(rb->consumer_pos);
+		else {
+			/* [P1c] acquire: pairs with [P1c]'s release below; the
+			 * copy's writer acquired it from consumer_pos [P1], so
+			 * the consumer's zeroing up to it happens before our
+			 * writes too. The copy is never ahead of consumer_pos:
+			 * it can only say "full" too early, never too late. */
+			room_base = rb_load_acquire(&rb->cached_cons);
+			if (rb_unlikely(prod + len - room_base > rb->size)) {
+				/* [P1] acquire: pairs with the consumer's
+				 * release of consumer_pos [C3], so its zeroing of
+				 * the space we are about to take happens before
+				 * our writes into it. */
+				uint64_t seen = room_base;
+
+				room_base = rb_load_acquire(rb->consumer_pos);
+				/* Near full, every reservation gets here: store
+				 * only news, so the copy's line stays shared. */
+				if (room_base != seen)
+					rb_store_release(&rb->cached_cons, room_base); /* [P1c] */
+			}
+		}
 		if (rb_unlikely(prod + len - room_base > rb->size)) {
 			/* Full. Overwrite mode frees room over the oldest
 			 * committed records; normal mode refuses. */

@@ -171,12 +171,16 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	int idle_cnt = 0;
 	struct hold_state hold = { .s = &s, .rnd = 12345 };
 
-	if (cfg->consumer == STRESS_MANAGER) {
+	if (cfg->consumer == STRESS_MANAGER || cfg->consumer == STRESS_MANAGER_BUSY) {
 		mgr = ringbuf_consumer_new();
 		idle = ringbuf_create(NULL, test_page_size(), NULL);
 		CHECK(mgr && idle);
 		CHECK_EQ(ringbuf_consumer_add(mgr, idle, on_record, &idle_cnt), 0);
 		CHECK_EQ(ringbuf_consumer_add(mgr, rb, on_record, &s), 0);
+		if (cfg->idle)
+			CHECK_EQ(ringbuf_consumer_set_idle(mgr, cfg->idle), 0);
+	} else if (cfg->idle) {
+		CHECK_EQ(ringbuf_set_idle(rb, cfg->idle), 0);
 	}
 
 	/* Consume until every producer's end marker is in (overwrite mode:
@@ -192,6 +196,8 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 			ret = ringbuf_consumer_poll(mgr, -1);
 		else if (cfg->consumer == STRESS_HOLD)
 			ret = hold_round(rb, &hold);
+		else if (cfg->consumer == STRESS_MANAGER_BUSY)
+			ret = ringbuf_consumer_consume(mgr);
 		else
 			ret = ringbuf_consume(rb, on_record, &s);
 		if (ret < 0) {

@@ -21,6 +21,8 @@ enum stress_consumer {
 			   * the newest few held records after each call (an
 			   * acknowledgement lag): the freed space is reused
 			   * while the held records must stay intact */
+	STRESS_MANAGER_BUSY, /* ringbuf_consumer_consume in a loop, rb beside
+			      * an idle second ring */
 };
 
 struct stress_cfg {
@@ -32,6 +34,9 @@ struct stress_cfg {
 	uint64_t commit_flags;         /* e.g. RINGBUF_NO_WAKEUP */
 	enum stress_consumer consumer;
 	int watchdog_s;                /* fail (not hang) after this long */
+	/* The consumer's idle policy (ringbuf_set_idle on rb, or
+	 * ringbuf_consumer_set_idle in the manager modes); NULL: default. */
+	const struct ringbuf_idle_opts *idle;
 	int overwrite;                 /* rb is RINGBUF_F_OVERWRITE: records may be
 					* overwritten before they are read; every
 					* one must then be counted as such, and
