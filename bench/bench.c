@@ -109,7 +109,13 @@ static inline void relax(void)
 
 /* What a busy consumer does when a consume call found nothing: spin a
  * little before looking again (every busy loop, ours and the anchors'). */
+#define RB_STR_(x) #x
+#define RB_STR(x) RB_STR_(x)
 static int idle_spins = 1;
+/* --idle-spin-ns: our busy rows' library idle policy spins this long per
+ * look (0: the library's default). For exploring the latency/throughput
+ * trade-off. */
+static uint32_t idle_spin_ns;
 /* The "+backoff" rows: ~7 us (256 pauses of 27 ns on the AMD EPYC of
  * these machines), so the consumer reads what arrived meanwhile in bulk
  * instead of chasing the producer record by record. */
@@ -230,6 +236,9 @@ struct result {
 	double mrps;      /* million records per second */
 	double drops;
 	double lat[3];    /* latency rows: p50, p99, p999 in ns */
+	double stalls;    /* user rings: consumer stalls at a record not yet
+			   * committed (> RINGBUF_STALL_US), per second */
+	double stall_pct; /* ... and the share of the row's time they took */
 };
 
 struct run {
@@ -514,7 +523,23 @@ static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
 	}
 	r->src = rb;
 	r->chk.allow_gaps = !!(cflags & RINGBUF_F_OVERWRITE);
+	if (idle_spin_ns && !(r->extra & U_IDLE_NONE)) {
+		RINGBUF_IDLE_OPTS(io, .spin_ns = idle_spin_ns);
+
+		ringbuf_set_idle(rb, &io);
+	}
 	err = harness(r, user_produce, cf, NULL);
+	if (!err) {
+		struct ringbuf_stats st = { .sz = sizeof(st) };
+		double secs = (double)(atomic_load(&r->chk.last_ns) - r->t0) / 1e9;
+
+		/* Stalls are counted by the handle that consumed: rb itself
+		 * (the manager rows consume through rb too). */
+		if (!ringbuf_get_stats(rb, &st) && secs > 0) {
+			r->res->stalls = (double)st.busy_stalls / secs;
+			r->res->stall_pct = 100.0 * (double)st.busy_stall_ns / 1e9 / secs;
+		}
+	}
 	ringbuf_free(rb);
 	return err;
 }
@@ -693,7 +718,7 @@ static void user_lat_consume(struct run *r)
  * policy (r->extra: RINGBUF_IDLE_* to set; default BACKOFF). */
 static void user_lat_consume_busy(struct run *r)
 {
-	RINGBUF_IDLE_OPTS(io, .policy = (uint32_t)r->extra);
+	RINGBUF_IDLE_OPTS(io, .policy = (uint32_t)r->extra, .spin_ns = idle_spin_ns);
 	struct lat *l = r->aux;
 
 	if (ringbuf_set_idle(r->src, &io)) {
@@ -1496,9 +1521,27 @@ static struct result results[NROWS][MAX_SIZES][MAX_ROUNDS];
 static int any_failed;
 static double others_pct = -1;   /* CPU time other processes took, % of all CPUs */
 
+/* TEXT, or several alternatives TEXT|TEXT|...: does name contain one? */
+static int filter_matches(const char *filter, const char *name)
+{
+	const char *p = filter;
+
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+
+		for (const char *q = name; *q; q++)
+			if (n && !strncmp(q, p, n))
+				return 1;
+		if (!bar)
+			return 0;
+		p = bar + 1;
+	}
+}
+
 static int row_selected(const struct cfg *c, size_t i)
 {
-	if (c->filter && !strstr(rows[i].name, c->filter))
+	if (c->filter && !filter_matches(c->filter, rows[i].name))
 		return 0;
 	if (c->producers && rows[i].nprod != c->producers && !rows[i].kernel)
 		return 0;
@@ -1521,12 +1564,12 @@ static double median(double *v, int n)
 struct summary {
 	int skipped, failed;
 	const char *why;
-	double mrps, drops, lat[3];
+	double mrps, drops, lat[3], stalls, stall_pct;
 };
 
 static void summarize(const struct cfg *c, size_t i, int s, struct summary *out)
 {
-	double v[MAX_ROUNDS], d[MAX_ROUNDS], l[3][MAX_ROUNDS];
+	double v[MAX_ROUNDS], d[MAX_ROUNDS], l[3][MAX_ROUNDS], st[MAX_ROUNDS], sp[MAX_ROUNDS];
 	int n = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -1543,12 +1586,82 @@ static void summarize(const struct cfg *c, size_t i, int s, struct summary *out)
 		d[n] = x->drops;
 		for (int j = 0; j < 3; j++)
 			l[j][n] = x->lat[j];
+		st[n] = x->stalls;
+		sp[n] = x->stall_pct;
 		n++;
 	}
 	out->mrps = median(v, n);
 	out->drops = median(d, n);
+	out->stalls = median(st, n);
+	out->stall_pct = median(sp, n);
 	for (int j = 0; j < 3; j++)
 		out->lat[j] = median(l[j], n);
+}
+
+/* The median over rounds of row a's rate / row b's, each pair from the same
+ * round (interleaved, so the machine's load is as alike as it gets); 0 when
+ * either is missing. */
+static double paired_ratio(const struct cfg *c, int a, int b, int s)
+{
+	double v[MAX_ROUNDS];
+	int n = 0;
+
+	if (a < 0 || b < 0 || !row_selected(c, (size_t)a) || !row_selected(c, (size_t)b))
+		return 0;
+	for (int k = 0; k < c->rounds; k++) {
+		struct result *x = &results[a][s][k], *y = &results[b][s][k];
+
+		if (x->failed || x->skipped || y->failed || y->skipped || y->mrps <= 0)
+			return 0;
+		v[n++] = x->mrps / y->mrps;
+	}
+	return n ? median(v, n) : 0;
+}
+
+/* The comparisons issue 12 asks for, as paired per-round ratios. */
+static const struct { const char *what, *a, *b; } pairs[] = {
+	{ "busy consume, idle policy (default) / none", "ringbuf busy", "ringbuf busy, idle policy none" },
+	{ "busy consume / kernel nowakeup busy", "ringbuf busy", KREF_BUSY },
+	{ "nowakeup busy / kernel nowakeup busy", "ringbuf nowakeup busy", KREF_BUSY },
+	{ "manager consume busy / kernel nowakeup busy", "ringbuf manager consume busy", KREF_BUSY },
+	{ "output busy / kernel nowakeup busy", "ringbuf output busy", KREF_BUSY },
+	{ "2 producers / 1 producer (busy)", "ringbuf 2-producer busy", "ringbuf busy" },
+};
+
+static void print_pairs(const struct cfg *c)
+{
+	int any = 0;
+
+	for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+		int a = row_index(pairs[p].a), b = row_index(pairs[p].b);
+
+		if (!paired_ratio(c, a, b, 0))
+			continue;
+		if (!any++)
+			printf("\n%-46s %s\n", "paired ratios (median of per-round ratios)",
+			       "size: ratio");
+		printf("%-46s", pairs[p].what);
+		for (int s = 0; s < c->nsizes; s++)
+			printf("  %zu: %.2fx", c->sizes[s], paired_ratio(c, a, b, s));
+		printf("\n");
+	}
+	any = 0;
+	for (size_t i = 0; i < NROWS; i++) {
+		struct summary sm;
+
+		if (!row_selected(c, i) || rows[i].kernel || rows[i].latency)
+			continue;
+		for (int s = 0; s < c->nsizes; s++) {
+			summarize(c, i, s, &sm);
+			if (sm.skipped || sm.failed || sm.stalls <= 0)
+				continue;
+			if (!any++)
+				printf("\n%-38s %6s %9s %9s\n", "consumer stalls at uncommitted records",
+				       "size", "> " RB_STR(RINGBUF_STALL_US) "us/s", "% of time");
+			printf("%-38s %6zu %9.0f %9.1f\n", rows[i].name, c->sizes[s], sm.stalls,
+			       sm.stall_pct);
+		}
+	}
 }
 
 static void print_report(const struct cfg *c)
@@ -1621,6 +1734,8 @@ static void print_report(const struct cfg *c)
 			}
 		}
 	}
+	if (!c->json && !c->csv)
+		print_pairs(c);
 	for (size_t i = 0; i < NROWS; i++)
 		if (row_selected(c, i) && rows[i].latency)
 			any_lat = 1;
@@ -1714,12 +1829,14 @@ static const char bench_help[] =
 "  -s, --sizes LIST     record payload sizes, e.g. 8,64,256,1K (default\n"
 "                       8,64,256,1024; multiples of 8, 8..4096)\n"
 "  -p, --producers N    only our rows with N producers (1 or 2)\n"
-"  -f, --filter TEXT    only rows whose name contains TEXT\n"
+"  -f, --filter TEXT    only rows whose name contains TEXT (A|B: A or B)\n"
 "  -j, --json           JSON output (errors as JSON objects too)\n"
 "  -c, --csv            CSV output\n"
 "      --idle-spins N   busy consumers (all of them) execute N pause\n"
 "                       instructions after a consume that found nothing\n"
 "                       (default 1)\n"
+"      --idle-spin-ns N our busy rows: the library's idle policy waits N ns\n"
+"                       per look (default: the library's, 500)\n"
 "  -h, --help           show this help\n";
 
 int bench_main(int argc, char **argv)
@@ -1734,6 +1851,7 @@ int bench_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "idle-spins", required_argument, NULL, 'I' },
+		{ "idle-spin-ns", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1788,6 +1906,14 @@ int bench_main(int argc, char **argv)
 			if (*end || idle_spins < 0 || idle_spins > 100000)
 				return cli_usage(argv[0], "invalid idle spins '%s'", optarg);
 			break;
+		case 'N': {
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 1000000)
+				return cli_usage(argv[0], "invalid idle spin '%s' (ns, 1..1000000)", optarg);
+			idle_spin_ns = (uint32_t)v;
+			break;
+		}
 		case 'j': c.json = cli_json = 1; break;
 		case 'c': c.csv = 1; break;
 		case 'h': fputs(bench_help, stdout); return CLI_EXIT_OK;

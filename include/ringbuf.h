@@ -173,7 +173,7 @@ RINGBUF_API int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ]);
 struct ringbuf_idle_opts {
 	size_t sz;
 	uint32_t policy;        /* RINGBUF_IDLE_* */
-	uint32_t spin_ns;       /* one wait while spinning; 0: 1000 */
+	uint32_t spin_ns;       /* one wait while spinning; 0: 500 */
 	uint32_t spin_us;       /* BACKOFF: spin this long; 0: 100 */
 	uint32_t yield_us;      /* BACKOFF: then yield until this long; 0: 1000 */
 	uint32_t park_max_us;   /* BACKOFF: longest sleep; 0: 1000 */

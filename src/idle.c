@@ -21,7 +21,7 @@
 
 #include "internal.h"
 
-#define DEFAULT_SPIN_NS     1000
+#define DEFAULT_SPIN_NS     500
 #define DEFAULT_SPIN_US     100
 #define DEFAULT_YIELD_US    1000
 #define DEFAULT_PARK_MAX_US 1000
@@ -73,7 +73,7 @@ RB_HIDDEN int rb_idle_set(struct rb_idle *idle, const struct ringbuf_idle_opts *
 static void spin_for(uint64_t start, uint32_t ns)
 {
 	do {
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < 4; i++)
 			rb_cpu_relax();
 	} while (rb_now_ns() - start < ns);
 }

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,21 @@ const char *ringbuf_version(void)
 
 /* ---- producers ---- */
 
+/* The ring is full and the consumer waits at cons. If the record there is
+ * not committed yet, the consumer can free nothing until its producer runs
+ * again — and a producer preempted between reserve and submit (user space
+ * cannot disable preemption, the kernel does) may be waiting for our very
+ * CPU, while we spin on ENOSPC. Give the CPU away once: sched_yield returns
+ * at once when nothing else wants it (docs/DESIGN.md §3, "Two producers"). */
+static void yield_to_holder(struct ringbuf *rb, uint64_t cons)
+{
+	/* [P6] relaxed: a scheduling hint only, nothing is read through it. */
+	uint64_t w = rb_load_relaxed(rb_hdr_at(rb, cons));
+
+	if (w == 0 || (rb_hdr_len(w) & RINGBUF_BUSY_BIT))
+		sched_yield();
+}
+
 static void count_drop(struct ringbuf *rb)
 {
 	if (rb->meta)
@@ -289,6 +305,8 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 
 			if (rb->flags & RINGBUF_F_OVERWRITE)
 				err = rb_overwrite_make_room(rb, prod, len);
+			else
+				yield_to_holder(rb, room_base);
 			if (err) {
 				count_drop(rb);
 				errno = -err;
