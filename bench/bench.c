@@ -438,7 +438,8 @@ static void user_consume_busy(struct run *r)
 	}
 }
 
-static void user_consume_poll(struct run *r)
+/* A manager with the row's ring as its one source, or NULL (row failed). */
+static struct ringbuf_consumer *row_manager(struct run *r)
 {
 	struct ringbuf_consumer *c = ringbuf_consumer_new();
 	int n;
@@ -446,8 +447,18 @@ static void user_consume_poll(struct run *r)
 	if (!c || (n = ringbuf_consumer_add(c, r->src, check_cb, &r->chk)) < 0) {
 		row_failed(r->res, "manager: %s", strerror(c ? -n : errno));
 		ringbuf_consumer_free(c);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+static void user_consume_poll(struct run *r)
+{
+	struct ringbuf_consumer *c = row_manager(r);
+	int n;
+
+	if (!c)
+		return;
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 
@@ -470,14 +481,11 @@ static void user_consume_poll(struct run *r)
  * policy, nothing else. */
 static void user_consume_manager_busy(struct run *r)
 {
-	struct ringbuf_consumer *c = ringbuf_consumer_new();
+	struct ringbuf_consumer *c = row_manager(r);
 	int n;
 
-	if (!c || (n = ringbuf_consumer_add(c, r->src, check_cb, &r->chk)) < 0) {
-		row_failed(r->res, "manager: %s", strerror(c ? -n : errno));
-		ringbuf_consumer_free(c);
+	if (!c)
 		return;
-	}
 	for (;;) {
 		int done = atomic_load(&r->prod_done);
 

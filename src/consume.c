@@ -231,6 +231,22 @@ static void finish_cursor(struct ringbuf *rb, ringbuf_hold_fn hfn, uint64_t publ
 	}
 }
 
+/* Hand one committed record to the callback (or count it discarded). */
+static inline int deliver(uint32_t len32, uint64_t *hdr, uint64_t cons, ringbuf_sample_fn fn,
+			  ringbuf_hold_fn hfn, void *ctx, size_t *cnt, uint64_t *bytes,
+			  uint64_t *discarded)
+{
+	uint64_t len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+
+	if (len32 & RINGBUF_DISCARD_BIT) {
+		++*discarded;
+		return 0;
+	}
+	++*cnt;
+	*bytes += len;
+	return hfn ? hfn(ctx, hdr + 1, len, cons) : fn(ctx, hdr + 1, len);
+}
+
 /* Kernel rings: their free space is not zeroed, so a header past
  * producer_pos may be a stale one from an earlier lap; only positions below
  * producer_pos are walked. */
@@ -281,13 +297,7 @@ static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold
 				ret = corrupt(rb);
 				goto out;
 			}
-			if (!(len32 & RINGBUF_DISCARD_BIT)) {
-				cnt++;
-				bytes += len;
-				ret = hfn ? hfn(ctx, hdr + 1, len, cons) : fn(ctx, hdr + 1, len);
-			} else {
-				discarded++;
-			}
+			ret = deliver(len32, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
 			cons += fp;
 			if (!hfn && cons - published >= batch) {
 				release_space(rb, published, cons, 0);
@@ -377,13 +387,7 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 				bad = 1;
 				break;
 			}
-			if (!(len32 & RINGBUF_DISCARD_BIT)) {
-				cnt++;
-				bytes += len;
-				ret = hfn ? hfn(ctx, hdr + 1, len, cons) : fn(ctx, hdr + 1, len);
-			} else {
-				discarded++;
-			}
+			ret = deliver(len32, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
 			/* The record stays intact until release_space zeroes
 			 * it, after the callback. */
 			cons += fp;
