@@ -222,19 +222,16 @@ const char *ringbuf_version(void)
 
 /* ---- producers ---- */
 
-/* The ring is full and the consumer waits at cons. If the record there is
- * not committed yet, the consumer can free nothing until its producer runs
- * again — and a producer preempted between reserve and submit (user space
- * cannot disable preemption, the kernel does) may be waiting for our very
- * CPU, while we spin on ENOSPC. Give the CPU away once: sched_yield returns
- * at once when nothing else wants it (docs/DESIGN.md §3, "Two producers"). */
-static void yield_to_holder(struct ringbuf *rb, uint64_t cons)
+/* The ring is full. A producer preempted between reserve and submit (user
+ * space cannot disable preemption, the kernel does) holds the consumer at
+ * its record, so nothing is freed until it runs again — and it may be
+ * waiting for our very CPU while we spin on ENOSPC. Give the CPU away once:
+ * sched_yield returns at once when nothing else wants it (docs/DESIGN.md
+ * §3, "Two producers"). Not decided from the header at consumer_pos: the
+ * consumer may be zeroing it at that moment. */
+static void yield_when_full(void)
 {
-	/* [P6] relaxed: a scheduling hint only, nothing is read through it. */
-	uint64_t w = rb_load_relaxed(rb_hdr_at(rb, cons));
-
-	if (w == 0 || (rb_hdr_len(w) & RINGBUF_BUSY_BIT))
-		sched_yield();
+	sched_yield();
 }
 
 static void count_drop(struct ringbuf *rb)
@@ -306,7 +303,7 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 			if (rb->flags & RINGBUF_F_OVERWRITE)
 				err = rb_overwrite_make_room(rb, prod, len);
 			else
-				yield_to_holder(rb, room_base);
+				yield_when_full();
 			if (err) {
 				count_drop(rb);
 				errno = -err;
