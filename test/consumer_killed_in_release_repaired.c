@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crossproc.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
@@ -46,13 +47,13 @@ static int on_rec(void *ctx, void *data, size_t size)
 }
 
 /* The consumer being killed: its test point is in its environment. */
-static void consumer(const char *name, const char *logpath)
+static void consumer(const char *name, const char *logpath, long kill_at)
 {
 	struct log l = { .fd = open(logpath, O_WRONLY | O_APPEND | O_CLOEXEC) };
 	struct ringbuf *rb = ringbuf_open(name, RINGBUF_CONSUMER);
 
 	CHECK(rb && l.fd >= 0);
-	l.kill_at = getenv("CB_KILL_AT") ? atol(getenv("CB_KILL_AT")) : 0;
+	l.kill_at = kill_at;
 	while (ringbuf_consume(rb, on_rec, &l) > 0)
 		;
 	_exit(0); /* the test point never fired: the parent fails */
@@ -90,15 +91,11 @@ static void one(const char *name, const char *testpoint, const char *cb_kill_at)
 	snprintf(logpath, sizeof(logpath), "/tmp/%s.log", name);
 	fd = open(logpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	CHECK(fd >= 0);
-	kid = fork();
-	CHECK(kid >= 0);
-	if (kid == 0) {
-		if (testpoint)
-			setenv("RINGBUF_TESTPOINT", testpoint, 1);
-		if (cb_kill_at)
-			setenv("CB_KILL_AT", cb_kill_at, 1);
-		execl("/proc/self/exe", "consumer", "--consumer", name, logpath, (char *)NULL);
-		_exit(127);
+	{
+		char *argv[] = { "consumer", "--consumer", (char *)name, logpath,
+				 (char *)(cb_kill_at ? cb_kill_at : "0"), NULL };
+
+		kid = cp_spawn_self(testpoint, argv);
 	}
 	test_watchdog(20, "waiting for the consumer to be killed at its test point");
 	CHECK_EQ(waitpid(kid, &status, 0), kid);
@@ -156,8 +153,8 @@ int main(int argc, char **argv)
 {
 	char name[64];
 
-	if (argc == 4 && !strcmp(argv[1], "--consumer"))
-		consumer(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "--consumer"))
+		consumer(argv[2], argv[3], atol(argv[4]));
 	snprintf(name, sizeof(name), "rbtest-relkill-%d", (int)getpid());
 	one(name, "release:announced=kill@2", NULL);
 	one(name, "release:zeroing=kill@2", NULL);

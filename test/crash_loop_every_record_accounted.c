@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crossproc.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
@@ -90,19 +91,10 @@ static pid_t spawn(const char *mode, const char *name, uint32_t id, const char *
 		   const char *testpoint)
 {
 	char ids[16];
-	pid_t pid = fork();
+	char *argv[] = { (char *)mode, (char *)mode, (char *)name, ids, (char *)log, NULL };
 
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		if (testpoint)
-			setenv("RINGBUF_TESTPOINT", testpoint, 1);
-		else
-			unsetenv("RINGBUF_TESTPOINT");
-		snprintf(ids, sizeof(ids), "%u", id);
-		execl("/proc/self/exe", mode, mode, name, ids, log, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	snprintf(ids, sizeof(ids), "%u", id);
+	return cp_spawn_self(testpoint, argv);
 }
 
 /* SIGKILL one child of ours. Never a pid <= 0: kill(-1) would signal every

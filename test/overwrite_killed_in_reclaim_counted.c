@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crossproc.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
@@ -37,19 +38,10 @@ static void producer(const char *name, long n, const char *log)
 static pid_t spawn(const char *name, long n, const char *log, const char *testpoint)
 {
 	char ns[32];
-	pid_t pid = fork();
+	char *argv[] = { "producer", "--producer", (char *)name, ns, (char *)log, NULL };
 
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		if (testpoint)
-			setenv("RINGBUF_TESTPOINT", testpoint, 1);
-		else
-			unsetenv("RINGBUF_TESTPOINT");
-		snprintf(ns, sizeof(ns), "%ld", n);
-		execl("/proc/self/exe", "producer", "--producer", name, ns, log, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	snprintf(ns, sizeof(ns), "%ld", n);
+	return cp_spawn_self(testpoint, argv);
 }
 
 static int check_rec(void *ctx, void *data, size_t size)

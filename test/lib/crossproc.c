@@ -47,6 +47,22 @@ void cp_maybe_producer(int argc, char **argv)
 		run_producer(argv[2], (uint32_t)atoi(argv[3]), atol(argv[4]));
 }
 
+pid_t cp_spawn_self(const char *testpoint, char *const argv[])
+{
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (testpoint)
+			setenv("RINGBUF_TESTPOINT", testpoint, 1);
+		else
+			unsetenv("RINGBUF_TESTPOINT");
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	return pid;
+}
+
 pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
 			int *report_fd)
 {

@@ -24,6 +24,11 @@ pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *t
 			int *report_fd);
 static inline int cp_is_discard(uint64_t seq) { return seq % 7 == 3; }
 
+/* Start this test program again as a child, with argv (argv[0] included,
+ * NULL-terminated) and RINGBUF_TESTPOINT set to testpoint (or unset: NULL),
+ * which the library reads when it loads. */
+pid_t cp_spawn_self(const char *testpoint, char *const argv[]);
+
 struct ringbuf;
 /* Kill a fork child of ours while it holds a reservation of len bytes on rb
  * (an anonymous ring it inherited): it reserves, never commits, and is
