@@ -6,7 +6,7 @@
 
 Rows, each a producer process and a consumer process started by fork:
   ringbuf poll(fn)        consumer: Ring.poll with a per-record callback
-  ringbuf poll_batch()    consumer: Ring.poll_batch, a list of bytes per call
+  ringbuf poll_batch()    consumer: Ring.poll_batch, up to 1024 records per call
   ringbuf reserve+batch   producer writes in place (reserve), batch consumer
   multiprocessing.Queue   put / get
   multiprocessing.Pipe    send_bytes / recv_bytes
@@ -113,7 +113,7 @@ def ring_batch_consumer(rb, n):
     chk = Checker()
     poll = rb.poll_batch
     while chk.next < n:
-        for d in poll(1.0):
+        for d in poll(1.0, 1024):
             chk(d)
 
 

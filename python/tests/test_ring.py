@@ -234,6 +234,14 @@ def test_poll_timeout_and_wakeup_from_thread():
         t.start()
         assert rb.poll_batch() == [b"batch"]
         t.join()
+        for i in range(5):
+            rb.output(b"%d" % i)
+        assert rb.poll_batch(0, max_records=0) == []
+        assert rb.poll_batch(1, max_records=2) == [b"0", b"1"]
+        assert rb.poll_batch(1, 2) == [b"2", b"3"]
+        assert rb.poll_batch(1, max_records=9) == [b"4"]
+        with pytest.raises(ValueError):
+            rb.poll_batch(0, -1)
 
 
 def test_ctrl_c_interrupts_blocking_poll():
