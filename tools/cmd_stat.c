@@ -81,7 +81,8 @@ static void print_text(const char *name, struct ringbuf *rb, const struct ringbu
 
 	printf("ring:          %s\n", name);
 	if (map)
-		printf("kernel map:    id %u, name '%s' (BPF_MAP_TYPE_RINGBUF)\n", map->id, map->name);
+		printf("kernel map:    id %u%s%s%s (BPF_MAP_TYPE_RINGBUF)\n", map->id,
+		       map->name[0] ? ", name '" : "", map->name, map->name[0] ? "'" : "");
 	printf("size:          %s (%llu bytes)\n", cli_fmt_size(size, b1, sizeof(b1)),
 	       (unsigned long long)size);
 	printf("flags:         %s\n", overwrite ? "overwrite" : "-");
