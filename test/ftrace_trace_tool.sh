@@ -15,9 +15,12 @@ T=/sys/kernel/tracing
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 fail() { echo "FAIL: $*"; echo "--- stdout"; head -n 20 "$out"; echo "--- stderr"; cat "$err"; exit 1; }
+inst() { # pid: its instance directory (ringbuf-PID-STARTTIME-PIDNS), if any
+	ls -d "$T/instances/ringbuf-$1-"* 2>/dev/null | head -n 1
+}
 gone() { # pid: its instance must not be left behind
-	for _ in $(seq 50); do [ -d "$T/instances/ringbuf-$1" ] || return 0; sleep 0.1; done
-	fail "instance ringbuf-$1 left behind"
+	for _ in $(seq 50); do [ -n "$(inst $1)" ] || return 0; sleep 0.1; done
+	fail "instance $(inst $1) left behind"
 }
 
 # Usage errors: exit 2, message on stderr.
@@ -33,11 +36,11 @@ pid=$!
 # A loaded machine can take seconds to start it: wait while it lives.
 # tracefs shows the instance directory before it has filled it: wait for
 # the file itself.
-for _ in $(seq 600); do [ -w "$T/instances/ringbuf-$pid/trace_marker" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
-[ -w "$T/instances/ringbuf-$pid/trace_marker" ] || { kill $pid; wait $pid
+for _ in $(seq 600); do [ -w "$(inst $pid)/trace_marker" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+[ -w "$(inst $pid)/trace_marker" ] || { kill $pid; wait $pid
 	grep -q "cannot map" "$err" && { echo "skip: $(cat "$err")"; exit 77; }; fail "no instance"; }
 sleep 0.3
-for i in $(seq 1 20); do echo "e2e-marker-$i" > "$T/instances/ringbuf-$pid/trace_marker"; done
+for i in $(seq 1 20); do echo "e2e-marker-$i" > "$(inst $pid)/trace_marker"; done
 for _ in $(seq 50); do grep -q "e2e-marker-20" "$out" && break; sleep 0.1; done
 kill -INT $pid; wait $pid; rc=$?
 [ $rc = 0 ] || fail "SIGINT: exit $rc"

@@ -6,8 +6,10 @@
  * each event decoded by its format file. The instance is removed on exit,
  * also on SIGINT/SIGTERM/SIGHUP and when the reader of stdout goes away.
  *
- * Uses the library's internal format decoder (src/ftrace_format.c), which
- * the static library provides.
+ * Uses the library's internal format decoder (src/ftrace_format.c:
+ * rb_ft_format_load/_print, rb_ft_find_tracefs, rb_ft_write_file), which the
+ * static library provides: the only place the tool needs src/ internals,
+ * since the public API gives raw ftrace events, not their decoding.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,20 +31,24 @@
 
 #include "../src/ftrace.h"  /* the format decoder: library internals */
 #include "cli.h"
+#include "rings.h"
 
 #define MAX_EVENTS 32
 #define MAX_CPUS   256
 
 static const char trace_help[] =
-"Usage: ringbuf trace [--event SYS:NAME]... [--cpu N]... [--duration S]\n"
+"Usage: ringbuf trace [--event [SYS:]NAME]... [--cpu N]... [--duration S]\n"
 "                     [--count N] [--buffer-kb K] [--interval MS] [--stats]\n"
-"Enable kernel trace events in a private tracefs instance (ringbuf-<pid>)\n"
-"and print them as they happen, read zero-copy from the mmap'ed per-CPU\n"
-"ftrace ring buffers (Linux 6.10+), all CPUs merged in timestamp order.\n"
-"The instance is removed on exit. Needs root.\n"
+"       ringbuf trace --list-events [PATTERN]\n"
+"       ringbuf trace --reset\n"
+"Enable kernel trace events in a private tracefs instance\n"
+"(ringbuf-PID-STARTTIME) and print them as they happen, read zero-copy from\n"
+"the mmap'ed per-CPU ftrace ring buffers (Linux 6.10+), all CPUs merged in\n"
+"timestamp order. The instance is removed on exit. Needs root.\n"
 "\n"
-"  -e, --event SYS:NAME  event to enable (repeatable; SYS:* for a whole\n"
-"                        system). Default sched:sched_switch\n"
+"  -e, --event [SYS:]NAME  event to enable (repeatable): sched:sched_switch,\n"
+"                        sched_switch (the system is looked up), or SYS:*\n"
+"                        for a whole system. Default sched:sched_switch\n"
 "  -c, --cpu N           read only CPU N (repeatable). Default: all\n"
 "  -d, --duration S      stop after S seconds (decimals allowed)\n"
 "  -n, --count N         stop after N events\n"
@@ -50,16 +56,26 @@ static const char trace_help[] =
 "  -i, --interval MS     after a batch, wait MS before waking again, so that\n"
 "                        tracing the scheduler does not feed on our own\n"
 "                        wakeups (default 100; 0: wake on every event)\n"
-"                        ftrace:print (trace_marker) is always recorded\n"
 "  -s, --stats           print the per-source statistics to stderr at the end\n"
+"  -l, --list-events     list the events this kernel offers (SYS:NAME), only\n"
+"                        those containing PATTERN when given, and exit\n"
+"  -R, --reset           remove the tracefs instances left by ringbuf trace\n"
+"                        processes that are gone (after a kill -9), and exit\n"
 "  -j, --json            one JSON object per event (errors as JSON too)\n"
 "  -h, --help            show this help\n"
 "\n"
-"Output: PID [CPU] SECONDS.USEC: EVENT: field=value ...\n"
+"Writes to the instance's own trace_marker\n"
+"(TRACEFS/instances/ringbuf-.../trace_marker) are shown as ftrace:print\n"
+"events; the global trace_marker goes to the top-level buffer, not here.\n"
+"\n"
+"Output, as 'trace-cmd report' prints the common fields:\n"
+"  COMM-PID [CPU] SECONDS.USEC: EVENT: field=value ...\n"
+"with sched_switch's prev_state as the kernel prints it (R, S, D, R+, ...).\n"
 "Exit status: 0 done (also on Ctrl-C or a closed pipe), 1 error, 2 usage.\n";
 
 static volatile sig_atomic_t stop_sig;
-static char inst_dir[PATH_MAX + 64];
+static char inst_dir[PATH_MAX + 512];
+static char inst_name[96];
 
 static void on_signal(int sig)
 {
@@ -152,6 +168,53 @@ static void remove_instance(void)
 	inst_dir[0] = 0;
 }
 
+/* The command name of pid as trace-cmd shows it: "<idle>" for 0, "<...>"
+ * when unknown. A small cache: /proc is read once per pid. */
+static const char *comm_of(int32_t pid)
+{
+	static struct { int32_t pid; char comm[20]; } cache[512];
+	unsigned h = (unsigned)pid % 512;
+	char buf[64];
+
+	if (pid == 0)
+		return "<idle>";
+	if (cache[h].pid == pid && cache[h].comm[0])
+		return cache[h].comm;
+	ring_proc_name((uint32_t)pid, 0, buf, sizeof(buf));
+	if (!strcmp(buf, "?") || !strcmp(buf, "dead"))
+		snprintf(buf, sizeof(buf), "<...>");
+	cache[h].pid = pid;
+	snprintf(cache[h].comm, sizeof(cache[h].comm), "%.19s", buf);
+	return cache[h].comm;
+}
+
+/* sched_switch's prev_state as the kernel's print format shows it: the
+ * letters of the task state bits below TASK_REPORT_MAX (0x100) joined by
+ * '|', "R" when none, '+' when the TASK_REPORT_MAX bit says preempted. */
+static void fix_prev_state(char *fields, size_t cap)
+{
+	static const char letters[] = "SDTtXZPI";
+	char *p = strstr(fields, "prev_state="), *end, state[32], rest[6144];
+	unsigned long v;
+	size_t n = 0;
+
+	if (!p)
+		return;
+	p += strlen("prev_state=");
+	v = strtoul(p, &end, 0);
+	if (end == p)
+		return;
+	for (int b = 0; b < 8; b++)
+		if (v & (1UL << b))
+			n += (size_t)snprintf(state + n, sizeof(state) - n, "%s%c", n ? "|" : "", letters[b]);
+	if (!n)
+		n = (size_t)snprintf(state, sizeof(state), "R");
+	if (v & 0x100)
+		snprintf(state + n, sizeof(state) - n, "+");
+	snprintf(rest, sizeof(rest), "%s", end);
+	snprintf(p, cap - (size_t)(p - fields), "%s%s", state, rest);
+}
+
 static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 {
 	struct trace_ctx *t = vctx;
@@ -165,12 +228,17 @@ static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 		memcpy(&pid, (const uint8_t *)ev->data + 4, sizeof(pid));
 		f = fmt_find(&t->fmts, type);
 	}
-	if (f)
+	if (f) {
 		rb_ft_format_print(f, ev->data, ev->size, fields, sizeof(fields));
+		if (!strcmp(f->name, "sched_switch"))
+			fix_prev_state(fields, sizeof(fields));
+	}
 	else
 		snprintf(fields, sizeof(fields), "[type %u, %u bytes]", type, ev->size);
 	if (cli_json) {
-		printf("{\"pid\":%d,\"cpu\":%d,\"ts_ns\":%llu,\"event\":", pid, ev->cpu,
+		printf("{\"comm\":");
+		cli_json_str(stdout, comm_of(pid), strlen(comm_of(pid)));
+		printf(",\"pid\":%d,\"cpu\":%d,\"ts_ns\":%llu,\"event\":", pid, ev->cpu,
 		       (unsigned long long)ev->ts);
 		cli_json_str(stdout, f ? f->name : "unknown", strlen(f ? f->name : "unknown"));
 		printf(",\"fields\":");
@@ -179,7 +247,7 @@ static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 			t->out_error = errno ? errno : EIO;
 			return -EPIPE;
 		}
-	} else if (printf("%8d [%03d] %llu.%06llu: %s: %s\n", pid, ev->cpu,
+	} else if (printf("%16s-%-7d [%03d] %llu.%06llu: %s: %s\n", comm_of(pid), pid, ev->cpu,
 		   (unsigned long long)(ev->ts / 1000000000ull),
 		   (unsigned long long)(ev->ts % 1000000000ull / 1000), f ? f->name : "unknown",
 		   fields) < 0) {
@@ -190,6 +258,127 @@ static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 	if (t->max_count && t->count >= t->max_count)
 		return -ECANCELED;  /* enough: stop consuming */
 	return 0;
+}
+
+/* Is CPU n one the tracefs knows? */
+static int cpu_exists(const char *tracefs, int n)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/per_cpu/cpu%d", tracefs, n);
+	return access(path, F_OK) == 0;
+}
+
+/* "sched_switch" without its system: the one system that has it. */
+static int find_system(const char *tracefs, const char *name, char *sys, size_t len)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/events", tracefs);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, de->d_name, name);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+			if (found++) {
+				closedir(d);
+				return -EEXIST;  /* in two systems: ambiguous */
+			}
+			snprintf(sys, len, "%.*s", (int)len - 1, de->d_name);
+		}
+	}
+	closedir(d);
+	return found ? 0 : -ENOENT;
+}
+
+static int list_events(const char *tracefs, const char *pattern)
+{
+	char path[PATH_MAX + 32], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/available_events", tracefs);
+	f = fopen(path, "re");
+	if (!f) {
+		cli_errf("trace", path, "%s", cli_strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	while (getline(&line, &cap, f) > 0)
+		if (!pattern || strstr(line, pattern))
+			fputs(line, stdout);
+	free(line);
+	fclose(f);
+	return cli_flush(stdout) ? cli_output_failed("trace") : CLI_EXIT_OK;
+}
+
+/* Our instance's name: ringbuf-PID-STARTTIME-PIDNS, so that --reset can
+ * tell a live owner from a dead one whose pid was reused, and leaves alone
+ * an owner in another pid namespace, whose pid means nothing here. */
+static void instance_name(char *buf, size_t len)
+{
+	pid_t pid = getpid();
+
+	snprintf(buf, len, "ringbuf-%d-%llu-%llu", (int)pid,
+		 (unsigned long long)ring_proc_start(pid), (unsigned long long)ring_pidns());
+}
+
+/* trace --reset: remove the instances of ringbuf trace processes that are
+ * gone. Returns an exit code. */
+static int reset_instances(const char *tracefs)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	int rc = CLI_EXIT_OK, n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/instances", tracefs);
+	d = opendir(path);
+	if (!d) {
+		cli_errf("trace", path, "%s", cli_strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	while ((de = readdir(d))) {
+		unsigned long long start = 0, ns = 0;
+		int pid = 0, fields;
+		const char *why = NULL;
+
+		fields = sscanf(de->d_name, "ringbuf-%d-%llu-%llu", &pid, &start, &ns);
+		if (strncmp(de->d_name, "ringbuf-", 8) || fields < 1 || pid <= 0)
+			continue;
+		if (fields == 3 && ns && ring_pidns() && ns != ring_pidns()) {
+			printf("kept %s: its process is in another pid namespace\n", de->d_name);
+			continue;
+		}
+		if (kill(pid, 0) && errno == ESRCH)
+			why = "process gone";
+		else if (fields >= 2 && start && ring_proc_start(pid) && ring_proc_start(pid) != start)
+			why = "pid reused by another process";
+		if (!why) {
+			printf("kept %s: process %d is alive\n", de->d_name, pid);
+			continue;
+		}
+		snprintf(inst_dir, sizeof(inst_dir), "%s/instances/%s", tracefs, de->d_name);
+		remove_instance();
+		snprintf(path, sizeof(path), "%s/instances/%s", tracefs, de->d_name);
+		if (access(path, F_OK) == 0) {
+			rc = CLI_EXIT_FAIL;
+		} else {
+			printf("removed %s (%s)\n", de->d_name, why);
+			n++;
+		}
+	}
+	closedir(d);
+	if (!n)
+		printf("no stale instances\n");
+	return rc;
 }
 
 static double now_s(void)
@@ -210,10 +399,12 @@ int cmd_trace(int argc, char **argv)
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "list-events", no_argument, NULL, 'l' },
+		{ "reset", no_argument, NULL, 'R' },
 		CLI_COMMON_OPTIONS,
 	};
 	const char *events[MAX_EVENTS];
-	int nevents = 0, cpus[MAX_CPUS], ncpus = 0, opt, r, rc = 1, show_stats = 0;
+	int nevents = 0, cpus[MAX_CPUS], ncpus = 0, opt, r, rc = 1, show_stats = 0, list = 0, reset = 0;
 	double duration = 0, t_end = 0;
 	long buffer_kb = 1024, interval_ms = 100;
 	char tracefs[PATH_MAX], path[PATH_MAX + 256], num[32];
@@ -223,11 +414,11 @@ int cmd_trace(int argc, char **argv)
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:sjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:slRjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
-			if (nevents == MAX_EVENTS || !strchr(optarg, ':'))
-				return cli_usage("trace", "invalid --event '%s' (want SYS:NAME)", optarg);
+			if (nevents == MAX_EVENTS || !*optarg)
+				return cli_usage("trace", "invalid --event '%s' (want [SYS:]NAME)", optarg);
 			events[nevents++] = optarg;
 			break;
 		case 'c': {
@@ -264,6 +455,12 @@ int cmd_trace(int argc, char **argv)
 		case 's':
 			show_stats = 1;
 			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'R':
+			reset = 1;
+			break;
 		case 'j':
 			cli_json = 1;
 			break;
@@ -274,8 +471,17 @@ int cmd_trace(int argc, char **argv)
 			return cli_bad_option(argv[0], argv, opt);
 		}
 	}
-	if (optind < argc)
+	if (optind < argc - (list && optind == argc - 1))
 		return cli_usage("trace", "unexpected argument '%s'", argv[optind]);
+	if (list || reset) {
+		r = rb_ft_find_tracefs(NULL, 1, tracefs, sizeof(tracefs));
+		if (r < 0) {
+			cli_errf("trace", NULL, "tracefs not found and not mountable: %s", cli_strerror(r));
+			return CLI_EXIT_FAIL;
+		}
+		return list ? list_events(tracefs, optind < argc ? argv[optind] : NULL)
+			    : reset_instances(tracefs);
+	}
 	if (!nevents)
 		events[nevents++] = "sched:sched_switch";
 
@@ -284,7 +490,7 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	/* Re-parse --count now that we know it is valid. */
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:sjh", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, ":e:c:d:n:b:i:slRjh", opts, NULL)) != -1)
 		if (opt == 'n')
 			t->max_count = strtoull(optarg, NULL, 10);
 
@@ -295,6 +501,11 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	}
 	t->fmts.tracefs = tracefs;
+	for (int i = 0; i < ncpus; i++)
+		if (!cpu_exists(tracefs, cpus[i])) {
+			free(t);
+			return cli_usage("trace", "no CPU %d", cpus[i]);
+		}
 
 	/* Signals: stop the loop and clean up; a closed pipe shows as EPIPE. */
 	memset(&sa, 0, sizeof(sa));
@@ -305,7 +516,8 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	snprintf(inst_dir, sizeof(inst_dir), "%s/instances/ringbuf-%d", tracefs, (int)getpid());
+	instance_name(inst_name, sizeof(inst_name));
+	snprintf(inst_dir, sizeof(inst_dir), "%s/instances/%s", tracefs, inst_name);
 	if (mkdir(inst_dir, 0700) != 0) {
 		cli_errf("trace", NULL, "cannot create %s: %s", inst_dir, cli_strerror(errno));
 		inst_dir[0] = 0;
@@ -321,7 +533,26 @@ int cmd_trace(int argc, char **argv)
 	for (int i = 0; i < nevents; i++) {
 		char sys[128], name[128];
 		const char *colon = strchr(events[i], ':');
-		size_t sl = (size_t)(colon - events[i]);
+		size_t sl;
+
+		if (!colon) {
+			char found[128];
+
+			r = find_system(tracefs, events[i], found, sizeof(found));
+			if (r < 0) {
+				if (r == -EEXIST)
+					cli_errf("trace", NULL, "event %s is in several systems: say SYS:%s",
+						 events[i], events[i]);
+				else
+					cli_errf("trace", NULL, "no event %s (see --list-events)", events[i]);
+				rc = 2;
+				goto out;
+			}
+			snprintf(sys, sizeof(sys), "%s", found);
+			snprintf(name, sizeof(name), "%s", events[i]);
+			goto have_name;
+		}
+		sl = (size_t)(colon - events[i]);
 
 		if (sl == 0 || sl >= sizeof(sys) || strlen(colon + 1) == 0 ||
 		    strlen(colon + 1) >= sizeof(name) || strchr(colon + 1, '/') || memchr(events[i], '/', sl)) {
@@ -332,6 +563,7 @@ int cmd_trace(int argc, char **argv)
 		memcpy(sys, events[i], sl);
 		sys[sl] = 0;
 		snprintf(name, sizeof(name), "%s", colon + 1);
+have_name:
 		if (!strcmp(name, "*")) {
 			r = fmt_add_system(&t->fmts, sys);
 			snprintf(path, sizeof(path), "events/%s/enable", sys);
@@ -359,10 +591,7 @@ int cmd_trace(int argc, char **argv)
 	}
 	{
 		RINGBUF_FTRACE_OPTS(o, .tracefs = tracefs, .merge = true);
-		char inst[64];
-
-		snprintf(inst, sizeof(inst), "ringbuf-%d", (int)getpid());
-		o.instance = inst;
+		o.instance = inst_name;
 		if (ncpus) {
 			o.cpus = cpus;
 			o.ncpus = ncpus;

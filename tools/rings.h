@@ -44,6 +44,10 @@ void ring_path(const char *name, char *path, size_t len);
  * when the process is gone; pidns: the namespace inode the ring recorded
  * (0 unknown). */
 const char *ring_proc_name(uint32_t pid, uint64_t pidns, char *buf, size_t len);
+/* The start time of pid (field 22 of /proc/PID/stat), 0 when unknown; the
+ * inode of our pid namespace, 0 when unknown. */
+uint64_t ring_proc_start(pid_t pid);
+uint64_t ring_pidns(void);
 /* The owner's user name, or the uid as a number. */
 const char *ring_owner(uid_t uid, char *buf, size_t len);
 
