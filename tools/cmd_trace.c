@@ -168,11 +168,37 @@ static void remove_instance(void)
 	inst_dir[0] = 0;
 }
 
+static const char *comm_tracefs;  /* for saved_cmdlines */
+
+/* The kernel's own record of pid's command: tracefs saved_cmdlines, the
+ * table trace-cmd reads too (task->comm, which /proc does not always show:
+ * kworkers get their workqueue appended there). */
+static int saved_cmdline(int32_t pid, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32], line[64], comm[32];
+	int p, found = 0;
+	FILE *f;
+
+	if (!comm_tracefs)
+		return 0;
+	snprintf(path, sizeof(path), "%s/saved_cmdlines", comm_tracefs);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %31[^\n]", &p, comm) == 2 && p == pid) {
+			snprintf(buf, len, "%s", comm);
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
 /* The command name of pid as trace-cmd shows it: "<idle>" for 0, "<...>"
- * when unknown. A small cache: /proc is read once per pid. */
+ * when unknown. A small cache: looked up once per pid. */
 static const char *comm_of(int32_t pid)
 {
-	static struct { int32_t pid; char comm[20]; } cache[512];
+	static struct { int32_t pid; char comm[16]; } cache[512];
 	unsigned h = (unsigned)pid % 512;
 	char buf[64];
 
@@ -180,11 +206,13 @@ static const char *comm_of(int32_t pid)
 		return "<idle>";
 	if (cache[h].pid == pid && cache[h].comm[0])
 		return cache[h].comm;
-	ring_proc_name((uint32_t)pid, 0, buf, sizeof(buf));
-	if (!strcmp(buf, "?") || !strcmp(buf, "dead"))
-		snprintf(buf, sizeof(buf), "<...>");
+	if (!saved_cmdline(pid, buf, sizeof(buf))) {
+		ring_proc_name((uint32_t)pid, 0, buf, sizeof(buf));
+		if (!strcmp(buf, "?") || !strcmp(buf, "dead"))
+			snprintf(buf, sizeof(buf), "<...>");
+	}
 	cache[h].pid = pid;
-	snprintf(cache[h].comm, sizeof(cache[h].comm), "%.19s", buf);
+	snprintf(cache[h].comm, sizeof(cache[h].comm), "%.15s", buf);  /* TASK_COMM_LEN */
 	return cache[h].comm;
 }
 
@@ -501,6 +529,7 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	}
 	t->fmts.tracefs = tracefs;
+	comm_tracefs = tracefs;
 	for (int i = 0; i < ncpus; i++)
 		if (!cpu_exists(tracefs, cpus[i])) {
 			free(t);
