@@ -1,13 +1,14 @@
 # libringbuf — plain make. `make` builds everything, `make test` runs the
 # suite in three builds (plain, ASan+UBSan, TSan), `make run` runs the main
 # job (the benchmark), `make install PREFIX=...` installs.
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 SOVERSION := 0
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 CC        ?= cc
 CLANG     ?= clang
 BUILD     ?= build
@@ -97,7 +98,12 @@ $(BUILD)/test/%: test/%.c $(TESTLIB) $(TESTLIB_HDRS) $(INTERNAL)
 EXAMPLE_LIB = $(STATIC)
 $(BUILD)/examples/%: examples/%.c $(EXAMPLE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(EXAMPLE_LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(EXAMPLE_LIB) $(LDLIBS) $(EXAMPLE_LIBS_$*)
+# The BPF example loads its program with libbpf: built where libbpf is.
+EXAMPLE_LIBS_bpf_tracepoint := -lbpf
+ifeq ($(wildcard /usr/include/bpf/libbpf.h),)
+EXAMPLES  := $(filter-out %/bpf_tracepoint,$(EXAMPLES))
+endif
 
 # The benchmark drains the kernel anchor with libbpf too when it is there.
 ifneq ($(wildcard /usr/include/bpf/libbpf.h),)
@@ -176,11 +182,19 @@ install: lib tool
 		libringbuf.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libringbuf.pc
 	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
-	for m in man/*.3; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
+	# In the tree a link page says ".so man/PAGE.3" (man -l from the top of
+	# the tree finds it); installed, its target is man3/PAGE.3.
+	for m in man/*.3; do [ -f "$$m" ] && sed 's|^\.so man/|.so man3/|' $$m > $(DESTDIR)$(MANDIR)/man3/$${m#man/} && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man3/$${m#man/} || true; done
+	install -d $(DESTDIR)$(COMPDIR)
+	install -m 644 completion/ringbuf $(DESTDIR)$(COMPDIR)/ringbuf
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libringbuf.* $(DESTDIR)$(LIBDIR)/pkgconfig/libringbuf.pc \
 		$(DESTDIR)$(INCDIR)/ringbuf.h $(DESTDIR)$(INCDIR)/ringbuf_format.h $(DESTDIR)$(BINDIR)/ringbuf
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1)) \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man3/%,$(wildcard man/*.3)) \
+		$(DESTDIR)$(COMPDIR)/ringbuf
 
 clean:
 	rm -rf build

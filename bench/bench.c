@@ -54,6 +54,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "kbpf.h"
+#include "svg.h"
 
 #define RING_SIZE   (1u << 20)
 #define MAX_PROD    2
@@ -1523,6 +1524,7 @@ struct cfg {
 	int producers;            /* 0: 1 and 2; else only rows with this many */
 	int json, csv;
 	const char *filter;       /* rows whose name contains this */
+	const char *svg;          /* --svg FILE: the throughput table as a chart */
 };
 
 static struct result results[NROWS][MAX_SIZES][MAX_ROUNDS];
@@ -1787,6 +1789,41 @@ static void print_report(const struct cfg *c)
 		       "(busy rows: kernel NO_WAKEUP busy consume; poll rows: kernel ring_buffer__poll).\n");
 }
 
+/* --svg: the throughput rows (median M records/s), one bar per record size,
+ * in the table's order. 0, or -1 with errno. */
+static int write_svg(const struct cfg *c)
+{
+	static struct svg_bar bars[NROWS * MAX_SIZES];
+	static char names[MAX_SIZES][32];
+	const char *groups[MAX_SIZES];
+	struct summary sm;
+	char title[160];
+	int n = 0, err;
+
+	for (int s = 0; s < c->nsizes; s++) {
+		snprintf(names[s], sizeof(names[s]), "%zu B records", c->sizes[s]);
+		groups[s] = names[s];
+	}
+	for (size_t i = 0; i < NROWS; i++) {
+		if (!row_selected(c, i) || rows[i].latency)
+			continue;
+		for (int s = 0; s < c->nsizes; s++) {
+			summarize(c, i, s, &sm);
+			if (sm.skipped || sm.failed)
+				continue;
+			bars[n++] = (struct svg_bar){ rows[i].name, s, sm.mrps };
+		}
+	}
+	snprintf(title, sizeof(title), "ringbuf bench: libringbuf %s, %d round(s), median; producer CPU %d, consumer CPU %d",
+		 ringbuf_version(), c->rounds, cpus[0], cpus[1]);
+	err = svg_bar_chart(c->svg, title, "million records per second", bars, n, groups, c->nsizes);
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
 static void one(const struct cfg *c, size_t i, int s, int round, double per_run, int *done, int total)
 {
 	struct run *r = calloc(1, sizeof(*r));
@@ -1826,6 +1863,7 @@ static void one(const struct cfg *c, size_t i, int s, int round, double per_run,
 static const char bench_help[] =
 "Usage: ringbuf bench [--quick] [--duration SEC] [--rounds N] [--sizes LIST]\n"
 "                     [--producers N] [--filter TEXT] [--json | --csv]\n"
+"                     [--svg FILE]\n"
 "Measure user rings against the kernel BPF ring buffer, a mutex+condvar\n"
 "queue and a pipe, in the same run, interleaved; print the median of the\n"
 "rounds. Producer and consumer on different CPUs (back-to-back: one CPU).\n"
@@ -1840,6 +1878,7 @@ static const char bench_help[] =
 "  -f, --filter TEXT    only rows whose name contains TEXT (A|B: A or B)\n"
 "  -j, --json           JSON output (errors as JSON objects too)\n"
 "  -c, --csv            CSV output\n"
+"      --svg FILE       also draw the throughput table as a bar chart (SVG)\n"
 "      --idle-spins N   busy consumers (all of them) execute N pause\n"
 "                       instructions after a consume that found nothing\n"
 "                       (default 1)\n"
@@ -1860,6 +1899,7 @@ int bench_main(int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ "idle-spins", required_argument, NULL, 'I' },
 		{ "idle-spin-ns", required_argument, NULL, 'N' },
+		{ "svg", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1909,6 +1949,7 @@ int bench_main(int argc, char **argv)
 				return cli_usage(argv[0], "invalid producers '%s' (1 or 2)", optarg);
 			break;
 		case 'f': c.filter = optarg; break;
+		case 'S': c.svg = optarg; break;
 		case 'I':
 			idle_spins = (int)strtol(optarg, &end, 10);
 			if (*end || idle_spins < 0 || idle_spins > 100000)
@@ -2002,6 +2043,10 @@ int bench_main(int argc, char **argv)
 		others_pct = 100.0 * (others > 0 ? others : 0) / (wall * (double)sysconf(_SC_NPROCESSORS_ONLN));
 	}
 	print_report(&c);
+	if (c.svg && write_svg(&c)) {
+		cli_errf(argv[0], NULL, "%s: %s", c.svg, cli_strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
 	if (ftrace)
 		bench_ftrace(c.filter, ft_rounds, ft_mib, c.csv, cpus);
 	if (cli_flush(stdout))

@@ -29,9 +29,9 @@ extern "C" {
 #define RINGBUF_API __attribute__((visibility("default")))
 
 #define RINGBUF_VERSION_MAJOR 0
-#define RINGBUF_VERSION_MINOR 1
+#define RINGBUF_VERSION_MINOR 2
 #define RINGBUF_VERSION_PATCH 0
-#define RINGBUF_VERSION_STRING "0.1.0"
+#define RINGBUF_VERSION_STRING "0.2.0"
 
 /* ---- constants (values equal the kernel's BPF_RB_* / BPF_RINGBUF_*) ---- */
 #define RINGBUF_NO_WAKEUP      1ULL   /* commit flags */

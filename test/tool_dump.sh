@@ -6,7 +6,7 @@
 set -u
 R=${RINGBUF:?set RINGBUF to the built ringbuf tool}
 [ -x "$R" ] || { echo "skip: $R is not built"; exit 77; }
-"$R" dump --help 2>/dev/null | grep -q -- --max-records || { echo "skip: dump not built in"; exit 77; }
+"$R" dump --help 2>/dev/null | grep -q -- --max-bytes || { echo "skip: dump not built in"; exit 77; }
 ring=rbdump.$$
 err=$(mktemp)
 trap '"$R" rm -f "$ring" >/dev/null 2>&1; rm -f "$err"' EXIT

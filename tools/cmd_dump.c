@@ -21,12 +21,12 @@ static const char dump_help[] =
 	"consuming them. For an overwrite-mode ring (create --overwrite) this is the\n"
 	"flight recorder's content; records overwritten while being copied are left out.\n"
 	"\n"
-	"  -f, --format FMT       text (default), hex, json or binary\n"
-	"  -n, --max-records N    at most the N newest records (default: all)\n"
+	"  -o, --format FMT       text (default), hex, json or binary\n"
+	"  -n, --count N          at most the N newest records (default: all)\n"
 	"  -b, --max-bytes SIZE   at most SIZE bytes of payload, newest first\n"
 	"                         (K, M, G suffixes; default: no limit)\n"
 	"  -j, --json             same as --format json (errors as JSON too)\n"
-"  -h, --help             show this help\n"
+	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (ring missing or damaged), 2 usage error.\n";
 
