@@ -80,7 +80,8 @@ struct ringbuf_opts {
 
 /* name NULL: an anonymous ring (this process and its fork children).
  * Otherwise a named ring that other processes attach to with ringbuf_open():
- * a name without '/' is a POSIX shared memory object, a path is a file.
+ * a name without '/' is a POSIX shared memory object, and so is "/name"
+ * with no other slash (as shm_open(3) writes it); any other path is a file.
  * size: data bytes; a power of two and a multiple of the page size (EINVAL). */
 RINGBUF_API struct ringbuf *ringbuf_create(const char *name, size_t size,
 					   const struct ringbuf_opts *opts);
