@@ -67,7 +67,7 @@ static uint32_t map_id(int fd)
 int main(int argc, char **argv)
 {
 	struct bpfprog_opts o = { .rec_size = 16, .seq = 1 };
-	char out[8192], args[512], want[128];
+	char out[8192], args[512], want[128], self[PATH_MAX];
 	const char *dir = "/sys/fs/bpf";
 	int map, prog, arr, err;
 	uint32_t id;
@@ -75,8 +75,10 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (getenv("RINGBUF"))
 		snprintf(tool, sizeof(tool), "%s", getenv("RINGBUF"));
-	else
-		snprintf(tool, sizeof(tool), "%s/../ringbuf", dirname(strdup(argv[0])));
+	else {
+		snprintf(self, sizeof(self), "%s", argv[0]);
+		snprintf(tool, sizeof(tool), "%s/../ringbuf", dirname(self));
+	}
 	if (access(tool, X_OK))
 		SKIP("the tool %s is not built", tool);
 	map = bpfprog_ringbuf_create(16384);
