@@ -21,6 +21,22 @@ void ring_path(const char *name, char *path, size_t len)
 		snprintf(path, len, "/dev/shm/%s", name);
 }
 
+/* A small /proc file, NUL-terminated: its length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 static int read_at(int fd, void *buf, size_t len, off_t off)
 {
 	ssize_t n = pread(fd, buf, len, off);
@@ -93,26 +109,17 @@ out:
 const char *ring_proc_name(uint32_t pid, uint64_t pidns, char *buf, size_t len)
 {
 	char path[64];
-	struct stat st;
-	ssize_t n;
-	int fd;
 
-	if (pidns && !stat("/proc/self/ns/pid", &st) && st.st_ino != pidns) {
+	if (pidns && ring_pidns() && ring_pidns() != pidns) {
 		snprintf(buf, len, "other pid namespace");
 		return buf;
 	}
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (read_small(path, buf, len) < 0) {
 		/* "cannot see" is not "dead": only ESRCH from kill says so. */
 		snprintf(buf, len, "%s", kill((pid_t)pid, 0) && errno == ESRCH ? "dead" : "?");
 		return buf;
 	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		n = 0;
-	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	if (!*buf)
 		snprintf(buf, len, "?");
@@ -177,18 +184,10 @@ uint64_t ring_proc_start(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long v = 0;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	p = strrchr(buf, ')');        /* the command may contain spaces */
 	/* After ") ": state is field 3, starttime field 22. */
 	for (int field = 2; p && field < 22; field++)
