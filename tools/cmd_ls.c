@@ -29,6 +29,15 @@ static const char ls_help[] =
 "  -h, --help   show this help\n";
 
 static int nls;
+static int name_w = 20;   /* the NAME column: the longest name listed */
+
+static void widen(const char *name)
+{
+	int n = (int)strlen(name);
+
+	if (n > name_w && n < 200)
+		name_w = n;
+}
 
 static void print_ring(const char *name, const struct ring_info *ri, int json)
 {
@@ -61,15 +70,15 @@ static void print_ring(const char *name, const struct ring_info *ri, int json)
 		return;
 	}
 	if (!nls++)
-		printf("%-20s %6s %5s %-9s %-8s %5s  %-20s %s\n", "NAME", "SIZE", "FILL", "FLAGS",
+		printf("%-*s %6s %5s %-9s %-8s %5s  %-20s %s\n", name_w, "NAME", "SIZE", "FILL", "FLAGS",
 		       "OWNER", "MODE", "CONSUMER", "PRODUCERS");
 	if (!ri->valid) {
-		printf("%-20s %6s %5s %-9s %-8s %5.4o  (%s)\n", name, "?", "?", "?", owner, ri->mode,
+		printf("%-*s %6s %5s %-9s %-8s %5.4o  (%s)\n", name_w, name, "?", "?", "?", owner, ri->mode,
 		       cli_strerror(ri->err));
 		return;
 	}
 	snprintf(fill, sizeof(fill), "%d%%", (int)(100 * ri->used / ri->size));
-	printf("%-20s %6s %5s %-9s %-8s %5.4o  ", name, cli_fmt_size(ri->size, sz, sizeof(sz)), fill,
+	printf("%-*s %6s %5s %-9s %-8s %5.4o  ", name_w, name, cli_fmt_size(ri->size, sz, sizeof(sz)), fill,
 	       ri->flags & RINGBUF_F_OVERWRITE ? "overwrite" : "-", owner, ri->mode);
 	{
 		char cons[256];
@@ -97,8 +106,8 @@ static void print_stale_wake(const char *name, const char *path, int json)
 		printf(",\"stale_wake_fifo\":true}");
 	} else {
 		if (!nls++)
-			printf("%-20s %s\n", "NAME", "");
-		printf("%-20s (stale wake FIFO %s: its ring is gone; ringbuf rm removes it)\n", name, path);
+			printf("%-*s\n", name_w, "NAME");
+		printf("%-*s (stale wake FIFO %s: its ring is gone; ringbuf rm removes it)\n", name_w, name, path);
 	}
 }
 
@@ -134,6 +143,8 @@ static int list_dir(const char *dir, int json)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		widen(is_shm ? names[i] : dir);
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX], shown[PATH_MAX];
 		size_t len = strlen(names[i]);
@@ -177,6 +188,8 @@ int cmd_ls(int argc, char **argv)
 		}
 	}
 	json |= cli_json;
+	for (int i = optind; i < argc; i++)
+		widen(argv[i]);
 	if (json)
 		printf("[");
 	if (optind == argc) {
