@@ -87,7 +87,14 @@ RINGBUF_API struct ringbuf *ringbuf_create(const char *name, size_t size,
 					   const struct ringbuf_opts *opts);
 #define RINGBUF_PRODUCER 1
 #define RINGBUF_CONSUMER 2
-RINGBUF_API struct ringbuf *ringbuf_open(const char *name, int role);  /* role: a mix of the two */
+/* Read-only inspection: the ring is opened O_RDONLY and mapped PROT_READ,
+ * so read permission on the file is enough; no producer slot, no consumer
+ * claim, no wake FIFO. ringbuf_query, ringbuf_get_stats and
+ * ringbuf_snapshot work; reserve/output/consume/poll/recover/wait_prepare
+ * fail with EPERM, ringbuf_fd with EBADF. Not combined with other roles. */
+#define RINGBUF_OBSERVER 4
+/* role: PRODUCER, CONSUMER, both, or OBSERVER alone */
+RINGBUF_API struct ringbuf *ringbuf_open(const char *name, int role);
 RINGBUF_API struct ringbuf *ringbuf_open_opts(const char *name, int role,
 					      const struct ringbuf_opts *opts);
 RINGBUF_API int  ringbuf_unlink(const char *name);

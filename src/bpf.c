@@ -68,6 +68,7 @@ struct ringbuf *ringbuf_open_bpf(int map_fd)
 	void *p;
 	int err;
 
+	rb_clear_detail();
 	if (map_fd < 0) {
 		errno = EBADF;
 		return NULL;

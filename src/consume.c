@@ -100,7 +100,7 @@ static uint64_t *stat_slot(struct ringbuf *rb, size_t off)
 
 RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t off, uint64_t v)
 {
-	if (v)
+	if (v && rb->role != RINGBUF_OBSERVER) /* its mapping is read-only */
 		rb_add_relaxed(stat_slot(rb, off), v);
 }
 
@@ -122,6 +122,7 @@ int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
 	struct ringbuf_stats s;
 	size_t n;
 
+	rb_clear_detail();
 	if (!rb || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
 	memset(&s, 0, sizeof(s));
@@ -499,8 +500,11 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 
 int ringbuf_wait_prepare(struct ringbuf *rb)
 {
+	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
+	if (rb->role == RINGBUF_OBSERVER)
+		return -EPERM;
 	if (!rb->cons_waiting)
 		return rb_has_data(rb); /* kernel rings: epoll is level-triggered */
 	rb_store_relaxed(rb->cons_waiting, 1);
@@ -534,6 +538,7 @@ int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_
 {
 	int ret;
 
+	rb_clear_detail();
 	if (!rb || !fn)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
@@ -562,6 +567,7 @@ int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeou
 	struct pollfd pfd;
 	int ret, t, cap;
 
+	rb_clear_detail();
 	if (!rb || !fn)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))

@@ -120,6 +120,7 @@ struct ringbuf_consumer *ringbuf_consumer_new(void)
 {
 	struct ringbuf_consumer *c = calloc(1, sizeof(*c));
 
+	rb_clear_detail();
 	if (!c)
 		return NULL;
 	rb_idle_init(&c->idle);
@@ -177,6 +178,7 @@ RB_HIDDEN int rb_consumer_add_source(struct ringbuf_consumer *c, struct rb_sourc
 int ringbuf_consumer_add(struct ringbuf_consumer *c, struct ringbuf *rb,
 			 ringbuf_sample_fn fn, void *ctx)
 {
+	rb_clear_detail();
 	if (!c || !rb || !fn)
 		return -EINVAL;
 	return add_ring(c, rb, 0, fn, ctx);
@@ -188,6 +190,7 @@ int ringbuf_consumer_add_bpf(struct ringbuf_consumer *c, int map_fd,
 	struct ringbuf *rb;
 	int err;
 
+	rb_clear_detail();
 	if (!c || !fn)
 		return -EINVAL;
 	rb = ringbuf_open_bpf(map_fd);
@@ -224,6 +227,7 @@ int ringbuf_consumer_poll(struct ringbuf_consumer *c, int timeout_ms)
 {
 	uint64_t deadline = 0;
 
+	rb_clear_detail();
 	if (!c)
 		return -EINVAL;
 	if (timeout_ms >= 0)
@@ -314,6 +318,7 @@ int ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n)
 {
 	int ret;
 
+	rb_clear_detail();
 	if (!c)
 		return -EINVAL;
 	if (n == 0)
@@ -349,6 +354,7 @@ int ringbuf_consumer_wait_prepare(struct ringbuf_consumer *c)
 {
 	int ready = 0;
 
+	rb_clear_detail();
 	if (!c)
 		return -EINVAL;
 	/* The arming poll() does before it sleeps, for callers who sleep on

@@ -1088,14 +1088,12 @@ int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf
 	int cpus[1024], ncpu, i, r;
 	struct ft_source *s;
 
+	rb_clear_detail();
 	if (!c || !fn)
 		return -EINVAL;
-	memset(&o, 0, sizeof(o));
-	if (opts) {
-		if (opts->sz < sizeof(size_t))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
+	r = rb_opts_copy(&o, sizeof(o), opts, "ringbuf_ftrace_opts");
+	if (r)
+		return r;
 	if (o.method != RINGBUF_FTRACE_AUTO && o.method != RINGBUF_FTRACE_MMAP &&
 	    o.method != RINGBUF_FTRACE_READ)
 		return -EINVAL;
@@ -1174,6 +1172,7 @@ int ringbuf_consumer_ftrace_stats(const struct ringbuf_consumer *c, int cpu,
 	struct ft_source *s;
 	int i, found = 0;
 
+	rb_clear_detail();
 	if (!c || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
 	memset(&t, 0, sizeof(t));

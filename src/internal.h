@@ -51,7 +51,7 @@ struct ringbuf {
 	uint32_t claim_pid;        /* the process that took the consumer claim, or 0 */
 	int slotless;              /* we hold the slotless producers' read lock */
 	int kind;                  /* enum rb_kind */
-	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER */
+	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER, or RINGBUF_OBSERVER */
 	int wake_wfd;              /* producers write here to wake (-1: none) */
 	int wake_rfd;              /* the consumer's readable fd (ringbuf_fd) */
 
@@ -168,7 +168,10 @@ RB_HIDDEN int rb_idle_wait(struct rb_idle *idle);
 static inline void rb_idle_end(struct rb_idle *idle) { idle->since_ns = 0; }
 
 /* ring.c */
-RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data);
+RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable);
+/* posix_fallocate the whole file: 0, or -ENOSPC (and other errors) now
+ * rather than SIGBUS at first touch. */
+RB_HIDDEN int rb_reserve_space(int fd, uint64_t len);
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);
 RB_HIDDEN struct ringbuf *rb_alloc(void);
 RB_HIDDEN void rb_wake(struct ringbuf *rb);
@@ -178,7 +181,6 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 					  const struct ringbuf_opts *opts);
 /* Open the wake FIFO for writing when it was not there at open time. */
 RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb);
-RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* live.c — slots, the claim and liveness, by open-file-description locks
  * on the ring file (ringbuf_format.h RINGBUF_LOCK_*). */
@@ -240,6 +242,20 @@ extern RB_HIDDEN int rb_testpoints_armed;
 RB_HIDDEN void rb_testpoint_hit(const char *name);
 #define rb_testpoint(name) \
 	do { if (rb_unlikely(rb_testpoints_armed)) rb_testpoint_hit(name); } while (0)
+
+/* util.c — errors. Set errno and the thread's detail message
+ * (ringbuf_strerror_detail()); returns -err. Every public entry point that
+ * can fail clears the detail first (rb_clear_detail), so a detail always
+ * belongs to the latest failure or is "". */
+RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern RB_HIDDEN __thread char rb_err_detail[256];
+static inline void rb_clear_detail(void) { rb_err_detail[0] = 0; }
+/* Copy a caller's options struct (first field size_t sz) into dst, of the
+ * library's own size dst_sz (libbpf's convention): fields past the caller's
+ * sz read as zero; sz below sizeof(size_t), or a non-zero byte past dst_sz,
+ * is -EINVAL with a detail naming `what`. src NULL: all zero. dst->sz is
+ * set to dst_sz. */
+RB_HIDDEN int rb_opts_copy(void *dst, size_t dst_sz, const void *src, const char *what);
 
 /* util.c */
 RB_HIDDEN uint64_t rb_now_ns(void);

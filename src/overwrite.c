@@ -560,6 +560,7 @@ int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
 	long cnt;
 	int delivered = 0, ret = 0;
 
+	rb_clear_detail();
 	if (!rb || !fn)
 		return -EINVAL;
 	if (rb->kind != RB_KIND_USER)

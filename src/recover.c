@@ -252,6 +252,7 @@ int ringbuf_recover(struct ringbuf *rb)
 	uint64_t cons, prod;
 	int at_cons;
 
+	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
 	if (rb->kind != RB_KIND_USER || !rb->meta || (rb->flags & RINGBUF_F_OVERWRITE))

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -50,25 +51,23 @@ static int valid_size(uint64_t size)
  * Map a user ring from fd: meta, consumer and producer pages, then the data
  * area twice, back to back, so a record that wraps is contiguous in memory.
  * The whole range is reserved first so the two data mappings are adjacent.
+ * writable 0 maps everything read-only (an observer, RINGBUF_OBSERVER).
  */
-RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable_data)
+RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t hdr_len = RINGBUF_DATA_PGOFF * page;
-	int data_prot = PROT_READ | (writable_data ? PROT_WRITE : 0);
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
 	uint8_t *base, *p;
 
 	rb->map_len = hdr_len + 2 * size;
 	base = mmap(NULL, rb->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return -errno;
-	p = mmap(base, hdr_len + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	p = mmap(base, hdr_len + size, prot, MAP_SHARED | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	if (!writable_data && mprotect(base + hdr_len, size, data_prot))
-		goto fail;
-	p = mmap(base + hdr_len + size, size, data_prot, MAP_SHARED | MAP_FIXED, fd,
-		 (off_t)hdr_len);
+	p = mmap(base + hdr_len + size, size, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)hdr_len);
 	if (p == MAP_FAILED)
 		goto fail;
 
@@ -94,12 +93,13 @@ fail:;
 	return err;
 }
 
-/* Fill in the meta page and positions of a new ring (memory is all zero). */
+/* Fill in the meta page and positions of a new ring (memory is all zero).
+ * opts: checked and complete (check_opts), never NULL. */
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 {
 	struct ringbuf_meta *m = rb->meta;
 	struct timespec ts;
-	uint64_t start = opts ? opts->start_pos & ~7ULL : 0;
+	uint64_t start = opts->start_pos & ~7ULL;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	m->version = RINGBUF_FORMAT_VERSION;
@@ -108,8 +108,8 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	m->flags = rb->flags;
 	m->data_size = rb->size;
 	m->word_size = sizeof(long);
-	m->mode = opts && opts->mode ? opts->mode : 0600;
-	m->recover_ms = opts && opts->recover_ms ? opts->recover_ms : RINGBUF_DEFAULT_RECOVER_MS;
+	m->mode = opts->mode ? opts->mode : 0600;
+	m->recover_ms = opts->recover_ms ? opts->recover_ms : RINGBUF_DEFAULT_RECOVER_MS;
 	m->create_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	m->ring_nonce = rb_random_u64();
 	*rb->consumer_pos = start;
@@ -123,53 +123,77 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	rb_store_release(&m->magic, RINGBUF_MAGIC);
 }
 
-static int check_opts(const struct ringbuf_opts *opts)
+/* The caller's options, checked: flags we know, a mode of permission bits
+ * only (no setuid, setgid or sticky bit on a file others map). */
+static int check_opts(const struct ringbuf_opts *in, struct ringbuf_opts *o)
 {
-	if (!opts)
-		return 0;
-	if (opts->sz < offsetof(struct ringbuf_opts, flags) + sizeof(opts->flags))
-		return -EINVAL;
-	/* A newer caller's fields we do not know must be zero. */
-	for (size_t i = sizeof(*opts); i < opts->sz; i++)
-		if (((const uint8_t *)opts)[i])
-			return -EOPNOTSUPP;
-	if (opts->flags & ~RINGBUF_F_OVERWRITE)
-		return -EINVAL;
+	int err = rb_opts_copy(o, sizeof(*o), in, "ringbuf_opts");
+
+	if (err)
+		return err;
+	if (o->flags & ~RINGBUF_F_OVERWRITE)
+		return rb_errorf(EINVAL, "unknown ring flags 0x%x", o->flags & ~RINGBUF_F_OVERWRITE);
+	if (o->mode & ~0777U)
+		return rb_errorf(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
 	return 0;
+}
+
+/* Give the file all its pages now: a full tmpfs says ENOSPC here, instead
+ * of SIGBUS in a producer later. */
+RB_HIDDEN int rb_reserve_space(int fd, uint64_t len)
+{
+	int err = posix_fallocate(fd, 0, (off_t)len);
+
+	if (err == EOPNOTSUPP || err == EINVAL)
+		return 0; /* the file system cannot reserve: pages come on first touch */
+	return -err;
 }
 
 struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
 {
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct ringbuf_opts o;
 	struct ringbuf *rb;
-	int err = check_opts(opts);
+	int err;
 
-	if (err) {
-		errno = -err;
+	rb_clear_detail();
+	err = check_opts(opts, &o);
+	if (err)
 		return NULL;
-	}
 	if (!valid_size(size)) {
-		errno = EINVAL;
+		rb_errorf(EINVAL, "size %zu is not a power of two, a multiple of the page size "
+			  "and at most 4 GiB", size);
 		return NULL;
 	}
 	if (name)
-		return rb_create_named(name, size, opts);
+		return rb_create_named(name, size, &o);
 
 	rb = rb_alloc();
 	if (!rb)
 		return NULL;
-	rb->flags = opts ? opts->flags : 0;
+	rb->flags = o.flags;
 	rb->role = RINGBUF_PRODUCER | RINGBUF_CONSUMER;
-	rb->fd = memfd_create("ringbuf", MFD_CLOEXEC);
+	rb->fd = memfd_create("ringbuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (rb->fd < 0)
 		goto fail;
-	if (ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * (size_t)sysconf(_SC_PAGESIZE) + size)))
+	if (ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * page + size)))
+		goto fail;
+	err = rb_reserve_space(rb->fd, RINGBUF_DATA_PGOFF * page + size);
+	if (err) {
+		rb_errorf(-err, "cannot reserve %zu bytes for the ring: %s",
+			  RINGBUF_DATA_PGOFF * page + size, strerror(-err));
+		goto fail;
+	}
+	/* Fork children share the memfd: none of them can shrink it under
+	 * the others (SIGBUS) or grow it. */
+	if (fcntl(rb->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		goto fail;
 	err = rb_map_fd(rb, rb->fd, size, 1);
 	if (err) {
 		errno = -err;
 		goto fail;
 	}
-	rb_init_meta(rb, opts);
+	rb_init_meta(rb, &o);
 	/* Anonymous rings wake through an eventfd, shared with fork children. */
 	rb->wake_rfd = rb->wake_wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rb->wake_rfd < 0)
@@ -212,6 +236,8 @@ int ringbuf_fd(const struct ringbuf *rb)
 {
 	if (!rb)
 		return -EINVAL;
+	if (rb->role == RINGBUF_OBSERVER)
+		return -EBADF; /* an observer is never woken */
 	return rb->kind == RB_KIND_BPF ? rb->fd : rb->wake_rfd;
 }
 
@@ -240,24 +266,27 @@ static void count_drop(struct ringbuf *rb)
 		rb_add_relaxed(&rb->meta->dropped_records, 1);
 }
 
+static void *refuse(int err)
+{
+	rb_clear_detail();
+	errno = err;
+	return NULL;
+}
+
 void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 {
 	uint64_t len, prod;
 	uint64_t *hdr;
 
-	if (rb_unlikely(!rb || flags || rb->kind != RB_KIND_USER)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER))) {
-		errno = EPERM;
-		return NULL;
-	}
+	/* The hot path leaves the error detail alone; every failure clears
+	 * it (refuse()), so no older detail is shown for it. */
+	if (rb_unlikely(!rb || flags || rb->kind != RB_KIND_USER))
+		return refuse(EINVAL);
+	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER)))
+		return refuse(EPERM);
 	len = rb_round_up_hdr(size);
-	if (rb_unlikely(size > RINGBUF_MAX_RECORD_SZ || len > rb->size)) {
-		errno = E2BIG;
-		return NULL;
-	}
+	if (rb_unlikely(size > RINGBUF_MAX_RECORD_SZ || len > rb->size))
+		return refuse(E2BIG);
 
 	/* Inherited through fork: stamp our own slot, not the parent's. The
 	 * acquire pairs with rb_reslot's release of slot_pid. */
@@ -306,8 +335,7 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 				yield_when_full();
 			if (err) {
 				count_drop(rb);
-				errno = -err;
-				return NULL;
+				return refuse(-err);
 			}
 			prod = rb_load_relaxed(rb->producer_pos);
 			continue;
@@ -397,8 +425,10 @@ int ringbuf_output(struct ringbuf *rb, const void *data, size_t size, uint64_t f
 {
 	void *p;
 
-	if (!rb || (flags & ~(RINGBUF_NO_WAKEUP | RINGBUF_FORCE_WAKEUP)) || (size && !data))
+	if (!rb || (flags & ~(RINGBUF_NO_WAKEUP | RINGBUF_FORCE_WAKEUP)) || (size && !data)) {
+		rb_clear_detail();
 		return -EINVAL;
+	}
 	p = ringbuf_reserve(rb, size, 0);
 	if (!p)
 		return -errno;

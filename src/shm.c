@@ -3,10 +3,13 @@
  * Named rings: creation, attach, validation of a file we did not write,
  * producer slots, the consumer claim and the wake FIFO.
  *
- * A name without '/' is a POSIX shared memory object (shm_open("/name")), and
- * so is "/name" with no other slash, as shm_open(3) users write it; any
- * other name with '/' is a path to a regular file (tmpfs, hugetlbfs, ...). Next to
- * it lives the wake FIFO: /dev/shm/NAME.wake or PATH.wake.
+ * A name without '/' is a POSIX shared memory object (/dev/shm/NAME, what
+ * shm_open uses), and so is "/NAME" with no other slash, as shm_open(3)
+ * users write it; any other name with '/' is a path to a regular file
+ * (tmpfs, hugetlbfs, ...). Next to it lives the wake FIFO:
+ * /dev/shm/NAME.wake or PATH.wake. Both are reached through the
+ * directory's fd, never through a symbolic link (see "names" below and
+ * docs/THREAT.md).
  *
  * Everything in the file is untrusted when we open it: the meta page is
  * mapped alone and validated before anything else is mapped, and the ring
@@ -32,107 +35,188 @@
 
 #include "internal.h"
 
-/* ---- error detail ---- */
-
-static __thread char err_detail[256];
-
-RB_HIDDEN int rb_errorf(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
-	va_end(ap);
-	errno = err;
-	return -err;
-}
-
-const char *ringbuf_strerror_detail(void)
-{
-	return err_detail;
-}
-
 /* ---- names ---- */
 
+/*
+ * Everything beside the ring is reached through one directory fd, by its
+ * last path component, never following a symbolic link (O_NOFOLLOW,
+ * AT_SYMLINK_NOFOLLOW, O_EXCL/mkfifoat when creating), and whatever is
+ * opened is checked on its fd (fstat: file type, owner) before it is used.
+ * Modes and owners are set with fchmod/fchown on the fd we checked, never by
+ * path. docs/THREAT.md says what this defends against.
+ */
 struct names {
-	char obj[PATH_MAX];   /* shm name ("/NAME") or file path */
-	char wake[PATH_MAX];  /* the wake FIFO */
-	int is_shm;
+	int dirfd;                  /* the directory of the ring (O_PATH) */
+	char obj[NAME_MAX + 1];     /* the ring: last component */
+	char wake[NAME_MAX + 1];    /* its wake FIFO: obj + ".wake" */
 };
 
+static void names_close(struct names *n)
+{
+	if (n->dirfd >= 0)
+		close(n->dirfd);
+	n->dirfd = -1;
+}
+
+/* A name without '/' lives in /dev/shm (what shm_open uses); a path in its
+ * directory. The directory part is the caller's to choose and is followed
+ * as given; the last component never is. */
 static int parse_name(const char *name, struct names *n)
 {
+	char dir[PATH_MAX];
+	const char *slash, *base;
 	size_t len;
 
+	n->dirfd = -1;
 	if (!name || !*name)
 		return rb_errorf(EINVAL, "empty ring name");
 	/* As shm_open(3): "/x" with no other slash is the shm object x. */
 	if (name[0] == '/' && name[1] && !strchr(name + 1, '/'))
 		name++;
 	len = strlen(name);
-	n->is_shm = !strchr(name, '/');
-	if (n->is_shm) {
-		if (len + 6 > NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-			return rb_errorf(ENAMETOOLONG, "bad shm ring name '%s'", name);
-		snprintf(n->obj, sizeof(n->obj), "/%s", name);
-		snprintf(n->wake, sizeof(n->wake), "/dev/shm/%s.wake", name);
-	} else {
-		if (len + 6 > sizeof(n->obj))
-			return rb_errorf(ENAMETOOLONG, "ring path too long");
-		snprintf(n->obj, sizeof(n->obj), "%s", name);
-		snprintf(n->wake, sizeof(n->wake), "%s.wake", name);
-	}
+	slash = strrchr(name, '/');
+	base = slash ? slash + 1 : name;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return rb_errorf(EINVAL, "ring name '%s' does not end in a file name", name);
+	if (strlen(base) + sizeof(".wake") > sizeof(n->obj) || len >= sizeof(dir))
+		return rb_errorf(ENAMETOOLONG, "ring name '%s' is too long", name);
+	if (!slash)
+		snprintf(dir, sizeof(dir), "/dev/shm");
+	else if (slash == name)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name);
+	snprintf(n->obj, sizeof(n->obj), "%s", base);
+	snprintf(n->wake, sizeof(n->wake), "%s.wake", base);
+	n->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (n->dirfd < 0)
+		return rb_errorf(errno, "cannot open the directory %s of ring '%s': %s", dir,
+				 name, strerror(errno));
 	return 0;
 }
 
+/* The ring file itself: never through a symbolic link; O_NONBLOCK so that a
+ * FIFO planted under the ring's name cannot block us (it fails the S_ISREG
+ * check after). */
 static int open_obj(const struct names *n, int flags, mode_t mode)
 {
-	flags |= O_CLOEXEC | O_NOFOLLOW;
-	if (n->is_shm)
-		return shm_open(n->obj, flags, mode);
-	return open(n->obj, flags, mode);
+	return openat(n->dirfd, n->obj, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
 }
 
-static int unlink_obj(const struct names *n)
+static const char *file_kind(mode_t m)
 {
-	return n->is_shm ? shm_unlink(n->obj) : unlink(n->obj);
+	return S_ISLNK(m) ? "a symbolic link" : S_ISREG(m) ? "a regular file" :
+	       S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : "a special file";
+}
+
+/* Who may own a wake FIFO we use: the ring's owner, ourselves (a consumer
+ * that re-created it) or root. */
+static int wake_owner_ok(uid_t owner, uid_t ring_uid)
+{
+	return owner == ring_uid || owner == geteuid() || owner == 0;
 }
 
 /* The wake FIFO, opened O_RDWR even by producers: a FIFO with a writer and
  * no reader makes write() raise SIGPIPE, which would kill every producer
- * the moment the consumer dies. Nobody but the consumer reads it. */
-static int open_wake(const char *path)
+ * the moment the consumer dies. Nobody but the consumer reads it. Only a
+ * FIFO is ever opened: the name is checked first (lstat-like), the fd after
+ * (same inode, still a FIFO, an owner we accept). Negative errno with the
+ * detail set. */
+static int open_wake(const struct names *n, uid_t ring_uid)
 {
-	int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
+	struct stat pre, st;
+	int fd;
 
+	if (fstatat(n->dirfd, n->wake, &pre, AT_SYMLINK_NOFOLLOW))
+		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
+	if (!S_ISFIFO(pre.st_mode))
+		return rb_errorf(EBADMSG, "%s is %s, not the ring's wake FIFO: refusing to use it",
+				 n->wake, file_kind(pre.st_mode));
+	if (!wake_owner_ok(pre.st_uid, ring_uid))
+		return rb_errorf(EPERM, "wake FIFO %s belongs to uid %u, not to the ring's owner %u",
+				 n->wake, (unsigned)pre.st_uid, (unsigned)ring_uid);
+	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
+	if (fstat(fd, &st) || st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
 		close(fd);
-		return -EBADMSG;
+		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being opened", n->wake);
 	}
 	return fd;
 }
 
-static int make_wake(const char *path, mode_t mode)
+/* Create the wake FIFO (mkfifoat: fails when anything is there) and open
+ * it. The fd must be the FIFO we just made — ours, one link — before its
+ * owner and mode are set through it. Returns the fd or a negative errno
+ * with the detail set. *made is set once the name exists (so a failure
+ * after that removes it). */
+static int make_wake(const struct names *n, mode_t mode, uid_t uid, gid_t gid, int *made)
 {
-	if (mkfifo(path, mode) && errno != EEXIST)
-		return -errno;
-	/* umask must not change what the user asked for */
-	if (chmod(path, mode))
-		return -errno;
-	return 0;
+	struct stat st;
+	int fd;
+
+	if (mkfifoat(n->dirfd, n->wake, 0600))
+		return rb_errorf(errno, "cannot create wake FIFO %s: %s", n->wake, strerror(errno));
+	*made = 1;
+	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return rb_errorf(errno, "cannot open the wake FIFO %s just made: %s", n->wake,
+				 strerror(errno));
+	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+		close(fd);
+		*made = 0; /* not ours any more: leave it alone */
+		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being made", n->wake);
+	}
+	/* chown first: it may clear mode bits. */
+	if (uid != st.st_uid && geteuid() == 0 && fchown(fd, uid, gid)) {
+		int err = errno;
+
+		close(fd);
+		return rb_errorf(err, "cannot give wake FIFO %s to uid %u: %s", n->wake,
+				 (unsigned)uid, strerror(err));
+	}
+	if (fchmod(fd, mode & 0777)) {
+		int err = errno;
+
+		close(fd);
+		return rb_errorf(err, "cannot set the mode of wake FIFO %s: %s", n->wake,
+				 strerror(err));
+	}
+	return fd;
+}
+
+/* At create: a FIFO of ours left by a ring of this name that was never
+ * unlinked is stale (we just created the ring exclusively): replace it.
+ * Anything else under NAME.wake is not ours to delete. */
+static int make_wake_at_create(const struct names *n, mode_t mode, int *made)
+{
+	struct stat st;
+	int fd = make_wake(n, mode, geteuid(), getegid(), made);
+
+	if (fd != -EEXIST)
+		return fd;
+	if (fstatat(n->dirfd, n->wake, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISFIFO(st.st_mode) && st.st_uid == geteuid()) {
+		if (unlinkat(n->dirfd, n->wake, 0) && errno != ENOENT)
+			return rb_errorf(errno, "cannot remove stale wake FIFO %s: %s", n->wake,
+					 strerror(errno));
+		return make_wake(n, mode, geteuid(), getegid(), made);
+	}
+	return rb_errorf(EEXIST, "%s already exists and is not a wake FIFO of this user "
+			 "(it is %s): not touching it; remove it or choose another name",
+			 n->wake, file_kind(st.st_mode));
 }
 
 RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb)
 {
 	struct names n;
+	struct stat st;
 	int fd, expect = -1;
 
-	if (!rb->name || parse_name(rb->name, &n))
+	if (!rb->name || fstat(rb->fd, &st) || parse_name(rb->name, &n))
 		return -EINVAL;
-	fd = open_wake(n.wake);
+	fd = open_wake(&n, st.st_uid);
+	names_close(&n);
 	if (fd < 0)
 		return fd;
 	/* Two threads may race here: one fd wins, the other is closed. */
@@ -145,68 +229,67 @@ RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb)
 
 /* ---- create ---- */
 
+/* opts: checked by ringbuf_create (mode within 0777). */
 RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 					  const struct ringbuf_opts *opts)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	mode_t mode = opts && opts->mode ? (mode_t)(opts->mode & 07777) : 0600;
+	uint64_t file_size = RINGBUF_DATA_PGOFF * page + size;
+	mode_t mode = opts->mode ? (mode_t)opts->mode : 0600;
 	struct ringbuf *rb;
 	struct names n;
-	int err, created = 0;
+	int err, created = 0, made_wake = 0;
 
-	err_detail[0] = 0;
 	if (parse_name(name, &n))
 		return NULL;
 	rb = rb_alloc();
 	if (!rb)
-		return NULL;
-	rb->flags = opts ? opts->flags : 0;
+		goto fail_errno;
+	rb->flags = opts->flags;
 	rb->name = strdup(name);
 	if (!rb->name)
 		goto fail_errno;
-	rb->fd = open_obj(&n, O_RDWR | O_CREAT | O_EXCL, mode);
-	if (rb->fd < 0) {
-		rb_errorf(errno, "cannot create ring '%s': %s", name, strerror(errno));
+	/* Made 0600 and exclusive (O_EXCL never follows a link), then given
+	 * its mode through the fd: the umask does not change what was asked. */
+	rb->fd = open_obj(&n, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (rb->fd < 0)
+		goto fail_errno;
+	created = 1;
+	if (fchmod(rb->fd, mode) || ftruncate(rb->fd, (off_t)file_size))
+		goto fail_errno;
+	err = rb_reserve_space(rb->fd, file_size);
+	if (err) {
+		rb_errorf(-err, "cannot reserve %llu bytes for ring '%s': %s",
+			  (unsigned long long)file_size, name, strerror(-err));
 		goto fail;
 	}
-	created = 1;
-	if (fchmod(rb->fd, mode) ||
-	    ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * page + size)))
-		goto fail_errno;
 	err = rb_map_fd(rb, rb->fd, size, 1);
 	if (err) {
 		errno = -err;
 		goto fail_errno;
 	}
-	/* A FIFO left by a ring of this name that was never unlinked is
-	 * stale: we just created the ring exclusively. */
-	unlink(n.wake);
-	err = make_wake(n.wake, mode);
-	if (err) {
-		rb_errorf(-err, "cannot create wake FIFO %s: %s", n.wake, strerror(-err));
+	err = make_wake_at_create(&n, mode, &made_wake);
+	if (err < 0)
 		goto fail;
-	}
-	rb->wake_rfd = rb->wake_wfd = open_wake(n.wake);
-	if (rb->wake_rfd < 0) {
-		errno = -rb->wake_rfd;
-		rb->wake_rfd = rb->wake_wfd = -1;
-		goto fail_errno;
-	}
+	rb->wake_rfd = rb->wake_wfd = err;
 	rb_init_meta(rb, opts);
 	rb->meta->mode = (uint32_t)mode;
 	/* The creator produces and consumes, like an anonymous ring. */
 	err = rb_attach_roles(rb, RINGBUF_PRODUCER | RINGBUF_CONSUMER);
 	if (err)
 		goto fail;
+	names_close(&n);
 	return rb;
 fail_errno:
 	rb_errorf(errno, "cannot create ring '%s': %s", name, strerror(errno));
 fail:
 	err = errno;
-	if (created) {
-		unlink_obj(&n);
-		unlink(n.wake);
-	}
+	/* Nothing half-made is left behind: only what we created here. */
+	if (created)
+		unlinkat(n.dirfd, n.obj, 0);
+	if (made_wake)
+		unlinkat(n.dirfd, n.wake, 0);
+	names_close(&n);
 	ringbuf_free(rb);
 	errno = err;
 	return NULL;
@@ -247,24 +330,65 @@ static int64_t check_meta(const struct ringbuf_meta *m, uint64_t file_size, size
 	return (int64_t)ds;
 }
 
-struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringbuf_opts *opts)
+/* Is the file behind fd one of our rings? Fills *st and *copy (a private
+ * copy of its meta page). A ring being created has size 0 or magic 0 for a
+ * moment: give the creator a little time before calling the file bad.
+ * Returns the data size or a negative errno with the detail set. */
+static int64_t verify_ring(int fd, const char *name, struct stat *st, struct ringbuf_meta *copy)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct ringbuf_meta copy;
-	struct ringbuf *rb = NULL;
-	struct names n;
-	struct stat st;
 	int64_t ds = -EBADMSG;
 	void *mp;
-	int err;
 
-	err_detail[0] = 0;
-	if (role <= 0 || (role & ~(RINGBUF_PRODUCER | RINGBUF_CONSUMER))) {
-		rb_errorf(EINVAL, "role must be RINGBUF_PRODUCER and/or RINGBUF_CONSUMER");
+	for (int tries = 0; tries < 20; tries++) {
+		if (fstat(fd, st))
+			return rb_errorf(errno, "cannot stat ring '%s': %s", name, strerror(errno));
+		if (!S_ISREG(st->st_mode))
+			return rb_errorf(EBADMSG, "'%s' is %s, not a ring", name,
+					 file_kind(st->st_mode));
+		if ((uint64_t)st->st_size < page) {
+			ds = rb_errorf(EBADMSG, "not a ring: file of %lld bytes has no meta page",
+				       (long long)st->st_size);
+		} else {
+			mp = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+			if (mp == MAP_FAILED)
+				return rb_errorf(EBADMSG, "not a ring: '%s' cannot be mapped (%s)",
+						 name, strerror(errno));
+			/* [S4] acquire: pairs with rb_init_meta's release of the
+			 * magic; a copy taken after seeing it has the rest. */
+			copy->magic = rb_load_acquire((uint64_t *)mp);
+			memcpy((uint8_t *)copy + sizeof(copy->magic),
+			       (uint8_t *)mp + sizeof(copy->magic), sizeof(*copy) - sizeof(copy->magic));
+			munmap(mp, page);
+			ds = check_meta(copy, (uint64_t)st->st_size, page);
+			if (ds >= 0 || copy->magic)
+				break;
+		}
+		usleep(2000);
+	}
+	return ds;
+}
+
+struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringbuf_opts *opts)
+{
+	const int observer = role == RINGBUF_OBSERVER;
+	struct ringbuf_meta copy;
+	struct ringbuf_opts o;
+	struct ringbuf *rb = NULL;
+	struct names n = { .dirfd = -1 };
+	struct stat st;
+	int64_t ds;
+	int err, made_wake = 0;
+
+	rb_clear_detail();
+	if (!observer && (role <= 0 || (role & ~(RINGBUF_PRODUCER | RINGBUF_CONSUMER)))) {
+		rb_errorf(EINVAL, "role must be RINGBUF_PRODUCER and/or RINGBUF_CONSUMER, "
+			  "or RINGBUF_OBSERVER alone");
 		return NULL;
 	}
-	if (opts && (opts->sz < sizeof(size_t) || (opts->sz > offsetof(struct ringbuf_opts, flags) &&
-						    opts->flags))) {
+	if (rb_opts_copy(&o, sizeof(o), opts, "ringbuf_opts"))
+		return NULL;
+	if (o.flags) {
 		rb_errorf(EINVAL, "open takes no flags (the ring has its own)");
 		return NULL;
 	}
@@ -272,73 +396,60 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 		return NULL;
 	rb = rb_alloc();
 	if (!rb)
-		return NULL;
+		goto fail_errno;
 	rb->name = strdup(name);
 	if (!rb->name)
 		goto fail_errno;
-	rb->fd = open_obj(&n, O_RDWR, 0);
+	/* An observer needs read permission only. */
+	rb->fd = open_obj(&n, observer ? O_RDONLY : O_RDWR, 0);
 	if (rb->fd < 0)
 		goto fail_errno;
-	/* A ring being created has size 0 or magic 0 for a moment: give the
-	 * creator a little time before calling the file bad. */
-	for (int tries = 0; tries < 20; tries++) {
-		if (fstat(rb->fd, &st))
-			goto fail_errno;
-		if (!S_ISREG(st.st_mode)) {
-			rb_errorf(EBADMSG, "'%s' is not a regular file", name);
-			goto fail;
-		}
-		if ((uint64_t)st.st_size < page) {
-			rb_errorf(EBADMSG, "not a ring: file of %lld bytes has no meta page",
-				  (long long)st.st_size);
-		} else {
-			mp = mmap(NULL, page, PROT_READ, MAP_SHARED, rb->fd, 0);
-			if (mp == MAP_FAILED)
-				goto fail_errno;
-			/* [S4] acquire: pairs with rb_init_meta's release of the
-			 * magic; a copy taken after seeing it has the rest. */
-			copy.magic = rb_load_acquire((uint64_t *)mp);
-			memcpy((uint8_t *)&copy + sizeof(copy.magic),
-			       (uint8_t *)mp + sizeof(copy.magic), sizeof(copy) - sizeof(copy.magic));
-			munmap(mp, page);
-			ds = check_meta(&copy, (uint64_t)st.st_size, page);
-			if (ds >= 0 || copy.magic)
-				break;
-		}
-		usleep(2000);
-	}
+	ds = verify_ring(rb->fd, name, &st, &copy);
 	if (ds < 0)
 		goto fail;
 	rb->flags = copy.flags;
 	/* Read-write data even for a consumer alone: the consumer zeroes every
-	 * record it consumes (free space is all zero, docs/DESIGN.md). */
-	err = rb_map_fd(rb, rb->fd, (uint64_t)ds, 1);
+	 * record it consumes (free space is all zero, docs/DESIGN.md). An
+	 * observer maps everything read-only. */
+	err = rb_map_fd(rb, rb->fd, (uint64_t)ds, !observer);
 	if (err) {
 		errno = -err;
 		goto fail_errno;
 	}
-	err = open_wake(n.wake);
+	if (observer) {
+		rb->role = RINGBUF_OBSERVER; /* no FIFO, no slot, no claim */
+		names_close(&n);
+		return rb;
+	}
+	err = open_wake(&n, st.st_uid);
 	if (err == -ENOENT && (role & RINGBUF_CONSUMER)) {
-		if (!make_wake(n.wake, copy.mode & 07777))
-			err = open_wake(n.wake);
+		/* Re-made with the ring file's own owner and permissions, never
+		 * with anything read from the ring's memory. */
+		err = make_wake(&n, st.st_mode & 0777, st.st_uid, st.st_gid, &made_wake);
 	}
 	if (err >= 0) {
 		rb->wake_wfd = err;
 		if (role & RINGBUF_CONSUMER)
 			rb->wake_rfd = err;
-	} else if (role & RINGBUF_CONSUMER) {
-		rb_errorf(-err, "cannot open wake FIFO %s: %s", n.wake, strerror(-err));
+	} else if (err != -ENOENT) {
+		/* A producer that cannot wake the consumer (descriptor table
+		 * full, a FIFO that is not ours) must not look attached. */
 		goto fail;
-	}
+	} /* else a producer: missing FIFO, tried again at each wakeup */
 	err = rb_attach_roles(rb, role);
 	if (err)
 		goto fail;
+	names_close(&n);
 	return rb;
 fail_errno:
 	rb_errorf(errno, "cannot open ring '%s': %s", name ? name : "", strerror(errno));
 fail:
 	err = errno;
-	rb->role = 0;
+	if (made_wake)
+		unlinkat(n.dirfd, n.wake, 0);
+	names_close(&n);
+	if (rb)
+		rb->role = 0;
 	ringbuf_free(rb);
 	errno = err;
 	return NULL;
@@ -349,17 +460,51 @@ struct ringbuf *ringbuf_open(const char *name, int role)
 	return ringbuf_open_opts(name, role, NULL);
 }
 
+/* Remove a ring: only after checking that what is there is one of our
+ * rings, and then only its own FIFO. The name is checked again just before
+ * it is unlinked (same inode): whoever could swap it in between could also
+ * have deleted it. */
 int ringbuf_unlink(const char *name)
 {
+	struct ringbuf_meta copy;
 	struct names n;
-	int err = 0;
+	struct stat st, now;
+	int fd, err = 0;
 
-	err_detail[0] = 0;
+	rb_clear_detail();
 	if (parse_name(name, &n))
 		return -errno;
-	if (unlink_obj(&n))
+	fd = open_obj(&n, O_RDONLY, 0);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			err = rb_errorf(EBADMSG, "'%s' is a symbolic link, not a ring: not removed", name);
+		else
+			err = rb_errorf(errno, "cannot check ring '%s': %s", name, strerror(errno));
+		goto out;
+	}
+	if (verify_ring(fd, name, &st, &copy) < 0) {
+		err = -errno;
+		snprintf(rb_err_detail + strlen(rb_err_detail),
+			 sizeof(rb_err_detail) - strlen(rb_err_detail), ": not removed");
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
+	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
+		goto out;
+	}
+	if (unlinkat(n.dirfd, n.obj, 0)) {
 		err = rb_errorf(errno, "cannot unlink ring '%s': %s", name, strerror(errno));
-	if (unlink(n.wake) && errno != ENOENT && !err)
+		goto out;
+	}
+	/* Its FIFO, when it is one we would use; anything else stays. */
+	if (fstatat(n.dirfd, n.wake, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISFIFO(now.st_mode) && wake_owner_ok(now.st_uid, st.st_uid) &&
+	    unlinkat(n.dirfd, n.wake, 0) && errno != ENOENT)
 		err = rb_errorf(errno, "cannot unlink %s: %s", n.wake, strerror(errno));
+out:
+	names_close(&n);
 	return err;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Small helpers: clocks, test points. */
+/* Small helpers: errors and their detail, options structs, clocks, test
+ * points. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,50 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* ---- error detail ---- */
+
+RB_HIDDEN __thread char rb_err_detail[256];
+
+RB_HIDDEN int rb_errorf(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rb_err_detail, sizeof(rb_err_detail), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -err;
+}
+
+const char *ringbuf_strerror_detail(void)
+{
+	return rb_err_detail;
+}
+
+/* ---- options structs (libbpf's convention) ---- */
+
+RB_HIDDEN int rb_opts_copy(void *dst, size_t dst_sz, const void *src, const char *what)
+{
+	size_t sz;
+
+	memset(dst, 0, dst_sz);
+	if (!src)
+		return 0;
+	sz = *(const size_t *)src;
+	if (sz < sizeof(size_t))
+		return rb_errorf(EINVAL, "%s: sz %zu is smaller than the sz field", what, sz);
+	/* Fields of a newer caller that this library does not know must be
+	 * zero: a request we cannot honour is refused, never ignored. */
+	for (size_t i = dst_sz; i < sz; i++)
+		if (((const uint8_t *)src)[i])
+			return rb_errorf(EINVAL, "%s: byte %zu is not zero and this library "
+					 "knows only %zu bytes", what, i, dst_sz);
+	/* Fields past the caller's sz (an older binary) read as zero. */
+	memcpy(dst, src, sz < dst_sz ? sz : dst_sz);
+	*(size_t *)dst = dst_sz;
+	return 0;
+}
 
 RB_HIDDEN uint64_t rb_now_ns(void)
 {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <grp.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,4 +109,26 @@ void test_watchdog(unsigned seconds, const char *what)
 		signal(SIGALRM, watchdog_fired);
 	}
 	alarm(seconds);
+}
+
+int test_as_nobody(int (*fn)(void *arg), void *arg)
+{
+	pid_t kid;
+	int status;
+
+	fflush(NULL);
+	kid = fork();
+	CHECK(kid >= 0);
+	if (kid == 0) {
+		if (setgroups(0, NULL) || setgid(TEST_NOBODY) || setuid(TEST_NOBODY))
+			_exit(2);
+		_exit(fn(arg));
+	}
+	CHECK(waitpid(kid, &status, 0) == kid);
+	if (!WIFEXITED(status)) {
+		fprintf(stderr, "child as uid %d died of signal %d\n", TEST_NOBODY,
+			WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	}
+	return WEXITSTATUS(status);
 }

@@ -49,4 +49,11 @@ uint64_t test_now_ns(void);
  * hanging or dying of an unhandled SIGALRM. */
 void test_watchdog(unsigned seconds, const char *what);
 
+/* The unprivileged user of permission tests: uid and gid 65534. */
+#define TEST_NOBODY 65534
+/* Run fn(arg) in a fork child as TEST_NOBODY (no supplementary groups) and
+ * return its exit status (fn's return value; 2 when switching user
+ * failed). The caller must be root (SKIP first otherwise). */
+int test_as_nobody(int (*fn)(void *arg), void *arg);
+
 #endif
