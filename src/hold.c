@@ -20,6 +20,7 @@
 
 int ringbuf_consume_hold(struct ringbuf *rb, ringbuf_hold_fn fn, void *ctx, size_t n)
 {
+	rb_clear_detail();
 	if (!rb || !fn)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
@@ -55,6 +56,7 @@ int ringbuf_release(struct ringbuf *rb, uint64_t pos)
 {
 	uint64_t cons, end, next;
 
+	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
@@ -80,6 +82,7 @@ int ringbuf_release(struct ringbuf *rb, uint64_t pos)
 
 int ringbuf_rewind(struct ringbuf *rb)
 {
+	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
 	if (!(rb->role & RINGBUF_CONSUMER))
@@ -126,6 +129,7 @@ static uint64_t boot_id64(void)
 
 int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ])
 {
+	rb_clear_detail();
 	if (!rb || !id)
 		return -EINVAL;
 	if (rb->kind == RB_KIND_BPF) {
