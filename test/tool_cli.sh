@@ -48,6 +48,11 @@ expect 1 "$R" create "$ring" --size 64K;  has "$err" "$ring"; has "$err" "exists
 expect 2 "$R" create "$ring2" --size 12Q; has "$err" "invalid size '12Q'"
 expect 2 "$R" create "$ring2" --size 3000; has "$err" "power of two"
 expect 2 "$R" create "$ring2" --mode 999; has "$err" "invalid mode"
+# permission bits only: setuid/setgid/sticky are refused, nothing created
+for m in 4777 2770 1777 10600; do
+	expect 2 "$R" create "$ring2" --mode $m; has "$err" "invalid mode"
+	[ ! -e "/dev/shm/$ring2" ] || fail "--mode $m created /dev/shm/$ring2"
+done
 expect 2 "$R" create;                      has "$err" "NAME"
 expect 2 "$R" create "$ring2" --bogus
 expect 0 "$R" create "$ring2" --size 1M --mode 0640
@@ -129,6 +134,9 @@ expect 1 "$R" write "$tmp/notring" </dev/null; has "$err" "not a ring"
 expect 0 "$R" rm "$ring" "$ring2"
 expect 1 "$R" rm "$ring"; has "$err" "No such file"
 expect 0 "$R" rm -f "$ring"
+# only rings: a text file is refused and left as it is
+expect 1 "$R" rm "$tmp/notring"; has "$err" "not a ring"; has "$err" "not removed"
+[ -f "$tmp/notring" ] || fail "rm removed a file that is not a ring"
 expect 2 "$R" rm
 
 [ $fails = 0 ] && echo "tool_cli: all checks passed"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,41 @@
 static const char *prog = "ringbuf";
 static int progress_shown;
 
+/* What a SIGBUS says, formatted in advance (a handler may only write). */
+static char sigbus_msg[512] = "ringbuf: a ring's file was truncated by another process "
+			      "while mapped (SIGBUS); stopping\n";
+
+/*
+ * A process that can write a ring's file can truncate it; our next access
+ * to a page past the new end raises SIGBUS (include/ringbuf.h, "Limits").
+ * The tool must not die of that: the access is abandoned — nothing after it
+ * touches the ring again, so no state half-updated by the interrupted call
+ * is ever used — a message is written and we exit with status 1. BUS_ADRERR
+ * and BUS_OBJERR are what a mapping past end-of-file and a failed page-in
+ * give; anything else is a real bug and keeps its default action.
+ */
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code == BUS_ADRERR || si->si_code == BUS_OBJERR) {
+		if (write(2, sigbus_msg, strlen(sigbus_msg)) < 0)
+			_exit(CLI_EXIT_FAIL);
+		_exit(CLI_EXIT_FAIL);
+	}
+	signal(sig, SIG_DFL); /* the faulting access repeats and kills us */
+}
+
+static void catch_sigbus(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 void cli_init(const char *p)
 {
 	const char *slash = p ? strrchr(p, '/') : NULL;
@@ -24,6 +60,7 @@ void cli_init(const char *p)
 	/* Writes to a closed pipe fail with EPIPE instead of killing us, so
 	 * output loops end cleanly and say so. */
 	signal(SIGPIPE, SIG_IGN);
+	catch_sigbus();
 }
 
 const char *cli_prog(void)
@@ -420,5 +457,8 @@ struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role)
 	rb = ringbuf_open(name, role);
 	if (!rb)
 		cli_ring_error(subcmd, name, errno);
+	else
+		snprintf(sigbus_msg, sizeof(sigbus_msg), "%s %s: %s: the ring's file was truncated "
+			 "by another process while in use (SIGBUS); stopping\n", prog, subcmd, name);
 	return rb;
 }

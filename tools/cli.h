@@ -37,8 +37,10 @@
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
-/* Ignore SIGPIPE (writes then fail with EPIPE, which we report) and
- * remember the program name for messages. Call once from main. */
+/* Ignore SIGPIPE (writes then fail with EPIPE, which we report), turn a
+ * SIGBUS from a ring truncated under us into a message and exit status 1
+ * (never a signal death), and remember the program name for messages.
+ * Call once from main. */
 void cli_init(const char *prog);
 const char *cli_prog(void);
 
@@ -129,7 +131,8 @@ struct ringbuf;
 void cli_ring_error(const char *subcmd, const char *name, int err);
 /* ringbuf_open(name, role), reporting a failure with cli_ring_error(). A
  * NAME on the BPF filesystem is opened as a pinned kernel ring buffer
- * (cli_open_bpf_path) whatever the role. */
+ * (cli_open_bpf_path) whatever the role. Names the ring in the SIGBUS
+ * message (cli_init). */
 struct ringbuf *cli_open_ring(const char *subcmd, const char *name, int role);
 
 /* Kernel BPF ring buffers (bpfmap.c). */

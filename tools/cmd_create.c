@@ -18,7 +18,7 @@ static const char create_help[] =
 "  -s, --size SIZE   data bytes (default 1M): a power of two, a multiple of\n"
 "                    the page size, at most 4G; suffixes K, M, G (x1024)\n"
 "  -O, --overwrite   when full, producers overwrite the oldest records\n"
-"  -m, --mode MODE   permissions, octal (default 0600)\n"
+"  -m, --mode MODE   permissions, octal, at most 0777 (default 0600)\n"
 "  -j, --json        errors as JSON objects on standard output\n"
 "  -h, --help        show this help\n";
 
@@ -46,8 +46,11 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 'O': case 'o': overwrite = 1; break;
 		case 'm':
-			if (cli_parse_u64(optarg, 8, &mode) || mode > 07777)
-				return cli_usage(argv[0], "invalid mode '%s' (octal, e.g. 0640)", optarg);
+			/* Permission bits only: never setuid, setgid or
+			 * sticky on a file other users map. */
+			if (cli_parse_u64(optarg, 8, &mode) || mode > 0777)
+				return cli_usage(argv[0], "invalid mode '%s' (octal permission bits "
+						 "up to 0777, e.g. 0640)", optarg);
 			break;
 		case 'j': cli_json = 1; break;
 		case 'h': fputs(create_help, stdout); return CLI_EXIT_OK;

@@ -3,8 +3,9 @@
  * ringbuf dump NAME — print the newest records of a ring without consuming
  * them: ringbuf_snapshot(), oldest first. Made for overwrite-mode rings
  * (flight recorders: what happened just before the fault), and works on any
- * ring. The ring is attached as a producer that writes nothing, so a live
- * consumer is neither displaced nor disturbed.
+ * ring. The ring is opened as an observer (RINGBUF_OBSERVER: read-only,
+ * read permission is enough), so a live consumer is neither displaced nor
+ * disturbed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -91,7 +92,7 @@ int cmd_dump(int argc, char **argv)
 		return cli_usage(argv[0], "expected exactly one ring NAME");
 	name = argv[optind];
 
-	rb = cli_open_ring(argv[0], name, RINGBUF_PRODUCER);
+	rb = cli_open_ring(argv[0], name, RINGBUF_OBSERVER);
 	if (!rb)
 		return CLI_EXIT_FAIL;
 	ret = ringbuf_snapshot(rb, print_one, &d, (size_t)max_records, (size_t)max_bytes);

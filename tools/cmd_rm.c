@@ -17,6 +17,8 @@
 static const char rm_help[] =
 "Usage: ringbuf rm [--force] NAME...\n"
 "Remove named rings. Processes that have a ring open keep using it.\n"
+"Only what is verified to be a ring (and its own wake FIFO) is removed: a\n"
+"file that is not a ring is refused and left as it is.\n"
 "\n"
 "  -f, --force   no error for rings that do not exist\n"
 "  -j, --json    errors as JSON objects on standard output\n"

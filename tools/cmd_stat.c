@@ -155,9 +155,9 @@ int cmd_stat(int argc, char **argv)
 		mapp = &map;
 	} else {
 		name = argv[optind];
-		/* Attached as a producer that writes nothing: it takes nothing
-		 * from the ring and leaves ourselves out of the list. */
-		rb = cli_open_ring(argv[0], name, RINGBUF_PRODUCER);
+		/* An observer: read permission is enough, and we take no
+		 * slot and no claim, so the lists are the ring's, not ours. */
+		rb = cli_open_ring(argv[0], name, RINGBUF_OBSERVER);
 		if (rb && !ring_info_load(name, &ri))
 			rip = &ri;
 	}
