@@ -97,10 +97,25 @@ RINGBUF_API struct ringbuf *ringbuf_create(const char *name, size_t size,
 RINGBUF_API struct ringbuf *ringbuf_open(const char *name, int role);
 RINGBUF_API struct ringbuf *ringbuf_open_opts(const char *name, int role,
 					      const struct ringbuf_opts *opts);
+/* Removes only a verified ring (regular file, not a symlink, valid meta
+ * page) and its own wake FIFO; anything else: -EBADMSG, left untouched. */
 RINGBUF_API int  ringbuf_unlink(const char *name);
-/* Why the last ringbuf_create/ringbuf_open/ringbuf_unlink of this thread
- * failed, in words (e.g. "ring: bad magic"); "" when there is nothing to say.
- * Thread-local; valid until the thread's next call into the library.
+/*
+ * Trust (docs/THREAT.md, ringbuf_create(3) "Security"): nothing beside a ring
+ * is followed through a symlink, created with a value read from shared
+ * memory, or chmod-ed by path; opts.mode is 0777 at most (EINVAL); space is
+ * reserved at create (ENOSPC, nothing left behind); anonymous rings are
+ * sealed against resizing.
+ * Limit — a truncating peer: any process that may write a named ring's file
+ * may ftruncate it. Every process that has the ring mapped then gets SIGBUS
+ * at its next access beyond the new end (in reserve, commit, consume, query,
+ * stats, snapshot: anywhere). The library installs no signal handler. Give
+ * untrusted peers read permission only (RINGBUF_OBSERVER), or handle SIGBUS
+ * yourself and stop using the ring (the ringbuf tool exits with status 1).
+ */
+/* Why the last failing call of this thread failed, in words (e.g. "ring:
+ * bad magic"); "" when there is nothing to say. Thread-local; every call
+ * that can fail clears it first, so it is never a stale one.
  * errno for rings that cannot be opened: EBADMSG not a ring or a damaged one
  * (empty, truncated, bad magic, sizes that do not agree); EPROTO a ring of
  * another format version, word size or page size, or with unknown flags;

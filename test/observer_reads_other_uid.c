@@ -99,9 +99,9 @@ int main(void)
 	{
 		const struct ringbuf_meta *m = (const void *)after;
 
-		CHECK_EQ(m->consumer_claim, 0);
+		CHECK_EQ(m->consumer_pid, 0);
 		for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
-			CHECK_EQ(m->producers[i].owner, 0);
+			CHECK_EQ(m->producers[i].pid, 0);
 	}
 	free(before);
 	free(after);
