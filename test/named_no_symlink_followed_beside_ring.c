@@ -8,7 +8,6 @@
  * removing NAME.wake and renaming a symlink over it while root creates and
  * opens the ring again and again; still nothing changes. */
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -149,7 +148,7 @@ static void attack(const char *where)
 	racer = fork();
 	CHECK(racer >= 0);
 	if (racer == 0) {
-		if (setgroups(0, NULL) || setgid(TEST_NOBODY) || setuid(TEST_NOBODY))
+		if (test_become_nobody())
 			_exit(2);
 		/* Dies with us, even when a check fails (set after setuid,
 		 * which clears it). */

@@ -111,6 +111,11 @@ void test_watchdog(unsigned seconds, const char *what)
 	alarm(seconds);
 }
 
+int test_become_nobody(void)
+{
+	return setgroups(0, NULL) || setgid(TEST_NOBODY) || setuid(TEST_NOBODY) ? -1 : 0;
+}
+
 int test_as_nobody(int (*fn)(void *arg), void *arg)
 {
 	pid_t kid;
@@ -120,7 +125,7 @@ int test_as_nobody(int (*fn)(void *arg), void *arg)
 	kid = fork();
 	CHECK(kid >= 0);
 	if (kid == 0) {
-		if (setgroups(0, NULL) || setgid(TEST_NOBODY) || setuid(TEST_NOBODY))
+		if (test_become_nobody())
 			_exit(2);
 		_exit(fn(arg));
 	}

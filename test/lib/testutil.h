@@ -51,6 +51,8 @@ void test_watchdog(unsigned seconds, const char *what);
 
 /* The unprivileged user of permission tests: uid and gid 65534. */
 #define TEST_NOBODY 65534
+/* Become TEST_NOBODY for good (no supplementary groups): 0, or -1. */
+int test_become_nobody(void);
 /* Run fn(arg) in a fork child as TEST_NOBODY (no supplementary groups) and
  * return its exit status (fn's return value; 2 when switching user
  * failed). The caller must be root (SKIP first otherwise). */
