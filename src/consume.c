@@ -556,6 +556,7 @@ int ringbuf_consume_n(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_
 
 int ringbuf_set_idle(struct ringbuf *rb, const struct ringbuf_idle_opts *opts)
 {
+	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
 	return rb_idle_set(&rb->idle, opts);

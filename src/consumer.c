@@ -335,6 +335,7 @@ int ringbuf_consumer_consume_n(struct ringbuf_consumer *c, size_t n)
 
 int ringbuf_consumer_set_idle(struct ringbuf_consumer *c, const struct ringbuf_idle_opts *opts)
 {
+	rb_clear_detail();
 	if (!c)
 		return -EINVAL;
 	return rb_idle_set(&c->idle, opts);

@@ -47,18 +47,16 @@ RB_HIDDEN int rb_idle_set(struct rb_idle *idle, const struct ringbuf_idle_opts *
 
 	rb_idle_init(&n);
 	if (opts) {
-		if (opts->sz < offsetof(struct ringbuf_idle_opts, policy) + sizeof(opts->policy))
-			return -EINVAL;
-		/* A newer caller's fields we do not know must be zero. */
-		for (size_t i = sizeof(*opts); i < opts->sz; i++)
-			if (((const uint8_t *)opts)[i])
-				return -EOPNOTSUPP;
-		if (opts->policy > RINGBUF_IDLE_SPIN)
-			return -EINVAL;
-		n.policy = opts->policy;
-#define TAKE(field) \
-	if (opts->sz >= offsetof(struct ringbuf_idle_opts, field) + sizeof(opts->field) && opts->field) \
-		n.field = opts->field
+		struct ringbuf_idle_opts o;
+		int err = rb_opts_copy(&o, sizeof(o), opts, "ringbuf_idle_opts");
+
+		if (err)
+			return err;
+		if (o.policy > RINGBUF_IDLE_SPIN)
+			return rb_errorf(EINVAL, "unknown idle policy %d", (int)o.policy);
+		n.policy = o.policy;
+		/* Fields past the caller's sz read as zero: the defaults. */
+#define TAKE(field) if (o.field) n.field = o.field
 		TAKE(spin_ns);
 		TAKE(spin_us);
 		TAKE(yield_us);
