@@ -272,6 +272,75 @@ RINGBUF_API int ringbuf_consumer_ring_cnt(const struct ringbuf_consumer *c);
  * consuming without a manager. */
 RINGBUF_API struct ringbuf *ringbuf_open_bpf(int map_fd);
 
+/* ---- sharded rings: one ring per CPU or per thread, one object ---- */
+/* N full MPSC rings created, opened, produced into and consumed as one
+ * object (man ringbuf_create_sharded(3), docs/DESIGN.md "Sharded rings").
+ * A producer writes to the shard of the CPU it runs on (rseq/sched_getcpu;
+ * a producer that migrates mid-record still writes a whole record to one
+ * shard) or of its thread. Order holds within a shard; across shards only
+ * with RINGBUF_SHARDED_MERGE over stamped records. */
+struct ringbuf_sharded;
+#define RINGBUF_SHARD_BY_CPU     0   /* shard = CPU % nshards (default) */
+#define RINGBUF_SHARD_BY_THREAD  1   /* shard = thread id (gettid) % nshards */
+/* Creation flag: every record carries a u64 key (CLOCK_MONOTONIC ns taken
+ * before the reservation, or the caller's with ringbuf_sharded_output_key),
+ * 8 bytes in front of the payload; consumers see the payload only. */
+#define RINGBUF_SHARDED_F_STAMP  (1U << 0)
+#define RINGBUF_MAX_SHARDS       1024
+struct ringbuf_sharded_opts {
+	size_t sz;
+	uint32_t flags;       /* RINGBUF_SHARDED_F_STAMP */
+	uint32_t mode;        /* permissions of a named object; 0 means 0600 */
+	uint32_t recover_ms;  /* as ringbuf_opts.recover_ms, for every shard */
+	uint32_t shard_by;    /* RINGBUF_SHARD_BY_CPU or RINGBUF_SHARD_BY_THREAD */
+};
+#define RINGBUF_SHARDED_OPTS(NAME, ...) RINGBUF_DECLARE_OPTS(ringbuf_sharded_opts, NAME, __VA_ARGS__)
+/* name NULL: anonymous (this process and its fork children). size_per_shard
+ * as ringbuf_create's size; 1 <= nshards <= RINGBUF_MAX_SHARDS. */
+RINGBUF_API struct ringbuf_sharded *ringbuf_create_sharded(const char *name, size_t size_per_shard,
+							   unsigned int nshards,
+							   const struct ringbuf_sharded_opts *opts);
+RINGBUF_API struct ringbuf_sharded *ringbuf_open_sharded(const char *name, int role);
+RINGBUF_API int  ringbuf_unlink_sharded(const char *name);
+RINGBUF_API void ringbuf_sharded_free(struct ringbuf_sharded *s);
+RINGBUF_API int  ringbuf_sharded_shard_cnt(const struct ringbuf_sharded *s);
+/* The idx-th shard as a plain ring (query, stats, produce into it
+ * explicitly), or NULL with errno ENOENT. Owned by s. */
+RINGBUF_API struct ringbuf *ringbuf_sharded_shard(const struct ringbuf_sharded *s, unsigned int idx);
+/* The shard this thread would produce into now. */
+RINGBUF_API int  ringbuf_sharded_current(const struct ringbuf_sharded *s);
+RINGBUF_API void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t flags);
+RINGBUF_API void  ringbuf_sharded_submit(struct ringbuf_sharded *s, void *sample, uint64_t flags);
+RINGBUF_API void  ringbuf_sharded_discard(struct ringbuf_sharded *s, void *sample, uint64_t flags);
+RINGBUF_API int   ringbuf_sharded_output(struct ringbuf_sharded *s, const void *data, size_t size,
+					 uint64_t flags);
+/* Stamped objects: output with the caller's key instead of the clock. */
+RINGBUF_API int   ringbuf_sharded_output_key(struct ringbuf_sharded *s, uint64_t key,
+					     const void *data, size_t size, uint64_t flags);
+/* The key of a record of a stamped object, from the data pointer a
+ * callback got (merged: the key it was ordered by) or reserve returned. */
+RINGBUF_API uint64_t ringbuf_sharded_key(const void *data);
+/* Consume flag: deliver the records present when the call starts in key
+ * order across shards (stamped objects only; -EINVAL otherwise). */
+#define RINGBUF_SHARDED_MERGE    1ULL
+/* Consume every shard (up to n records; ringbuf_sharded_consume: all).
+ * Returns the number delivered or a negative errno. */
+RINGBUF_API int ringbuf_sharded_consume(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,
+					uint64_t flags);
+RINGBUF_API int ringbuf_sharded_consume_n(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,
+					  size_t n, uint64_t flags);
+/* Statistics summed over the shards. */
+RINGBUF_API int ringbuf_sharded_get_stats(const struct ringbuf_sharded *s, struct ringbuf_stats *st);
+/* The manager drains every shard as ONE source (s must outlive c). */
+RINGBUF_API int ringbuf_consumer_add_sharded(struct ringbuf_consumer *c, struct ringbuf_sharded *s,
+					     ringbuf_sample_fn fn, void *ctx, uint64_t flags);
+/* A kernel BPF_MAP_TYPE_ARRAY_OF_MAPS or HASH_OF_MAPS whose values are
+ * BPF_MAP_TYPE_RINGBUF maps, by the outer map's fd: every inner ring present
+ * now is consumed as ONE source. Returns the number of rings added or a
+ * negative errno. flags: 0. */
+RINGBUF_API int ringbuf_consumer_add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
+					       ringbuf_sample_fn fn, void *ctx, uint64_t flags);
+
 /* ---- kernel ftrace ring buffers (Linux 6.10+) ---- */
 struct ringbuf_ftrace_event {
 	int cpu;

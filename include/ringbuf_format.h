@@ -205,4 +205,30 @@ RINGBUF_STATIC_ASSERT(RINGBUF_OVER_POS_OFF == 2 * 8 && RINGBUF_PENDING_POS_OFF =
 RINGBUF_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the format's magic and header loads assume a little-endian host");
 
+/*
+ * A named sharded object (docs/FORMAT.md, "Sharded objects"): a small file
+ * under the object's name holding this header, and one full ring per shard
+ * named NAME.sN (N = 0, 1, ...). The magic is written last. Each shard's
+ * meta.create_time_ns is copied into the u64 array after the header so that an opener
+ * can tell the shards of this object from stale rings of the same names.
+ */
+#define RINGBUF_SHARDED_MAGIC   0x3144524148534252ULL /* "RBSHARD1" */
+#define RINGBUF_SHARDED_VERSION 1
+struct ringbuf_sharded_header {
+	uint64_t magic;          /*  0 RINGBUF_SHARDED_MAGIC, written last */
+	uint32_t version;        /*  8 RINGBUF_SHARDED_VERSION */
+	uint32_t header_size;    /* 12 sizeof(header) + 8 * nshards */
+	uint32_t nshards;        /* 16 1..RINGBUF_MAX_SHARDS */
+	uint32_t flags;          /* 20 RINGBUF_SHARDED_F_* */
+	uint64_t shard_size;     /* 24 data bytes of every shard */
+	uint32_t shard_by;       /* 32 RINGBUF_SHARD_BY_* */
+	uint32_t page_size;      /* 36 */
+	/* 40: u64 shard_create_ns[nshards] follows */
+};
+RINGBUF_FORMAT_OFF(ringbuf_sharded_header, version, 8);
+RINGBUF_FORMAT_OFF(ringbuf_sharded_header, nshards, 16);
+RINGBUF_FORMAT_OFF(ringbuf_sharded_header, shard_size, 24);
+RINGBUF_FORMAT_OFF(ringbuf_sharded_header, shard_by, 32);
+RINGBUF_STATIC_ASSERT(sizeof(struct ringbuf_sharded_header) == 40, "the sharded header is 40 bytes");
+
 #endif /* RINGBUF_FORMAT_H */

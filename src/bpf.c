@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -147,4 +148,105 @@ fail:
 	ringbuf_free(rb);
 	errno = -err;
 	return NULL;
+}
+
+/* ---- maps of ring buffers ---- */
+
+static int bpf_call(int cmd, union bpf_attr *a)
+{
+	return syscall(__NR_bpf, cmd, a, sizeof(*a)) < 0 ? -errno : 0;
+}
+
+static void free_rings(struct ringbuf **rings, int n)
+{
+	for (int i = 0; i < n; i++)
+		ringbuf_free(rings[i]);
+	free(rings);
+}
+
+/* Walk the outer map's keys with GET_NEXT_KEY (arrays and hashes alike),
+ * look each up (from user space the value is the inner map's id), open
+ * each distinct inner map once. At most max_entries keys are visited, so a
+ * hash changing under us cannot keep us here. */
+RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***out)
+{
+	struct bpf_map_info info;
+	struct ringbuf **rings = NULL;
+	uint32_t *ids = NULL;
+	uint8_t *key = NULL, *next = NULL;
+	union bpf_attr a;
+	int n = 0, err;
+
+	*out = NULL;
+	if (outer_fd < 0)
+		return -EBADF;
+	err = map_info(outer_fd, &info);
+	if (err)
+		return err;
+	if ((info.type != BPF_MAP_TYPE_ARRAY_OF_MAPS && info.type != BPF_MAP_TYPE_HASH_OF_MAPS) ||
+	    !is_map_fd(outer_fd) || info.value_size != sizeof(uint32_t) ||
+	    !info.key_size || info.key_size > 512)
+		return -EINVAL;
+	key = calloc(1, info.key_size);
+	next = calloc(1, info.key_size);
+	rings = calloc(info.max_entries ? info.max_entries : 1, sizeof(*rings));
+	ids = calloc(info.max_entries ? info.max_entries : 1, sizeof(*ids));
+	if (!key || !next || !rings || !ids) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t visited = 0; visited < info.max_entries; visited++) {
+		uint32_t id = 0;
+		int fd, dup = 0;
+
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (uint32_t)outer_fd;
+		a.key = visited ? (uint64_t)(uintptr_t)key : 0;
+		a.next_key = (uint64_t)(uintptr_t)next;
+		err = bpf_call(BPF_MAP_GET_NEXT_KEY, &a);
+		if (err == -ENOENT)
+			break; /* the last key */
+		if (err)
+			goto out;
+		memcpy(key, next, info.key_size);
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (uint32_t)outer_fd;
+		a.key = (uint64_t)(uintptr_t)key;
+		a.value = (uint64_t)(uintptr_t)&id;
+		err = bpf_call(BPF_MAP_LOOKUP_ELEM, &a);
+		if (err == -ENOENT)
+			continue; /* an empty slot of an array, or deleted meanwhile */
+		if (err)
+			goto out;
+		for (int i = 0; i < n; i++)
+			dup |= ids[i] == id;
+		if (dup)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.map_id = id;
+		fd = (int)syscall(__NR_bpf, BPF_MAP_GET_FD_BY_ID, &a, sizeof(a));
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOENT)
+				continue; /* freed meanwhile */
+			goto out;
+		}
+		rings[n] = ringbuf_open_bpf(fd);
+		err = -errno;
+		close(fd);
+		if (!rings[n])
+			goto out; /* -EINVAL: an inner map that is not a ring buffer */
+		ids[n++] = id;
+	}
+	err = n ? 0 : -ENOENT;
+out:
+	free(key);
+	free(next);
+	free(ids);
+	if (err) {
+		free_rings(rings, n);
+		return err;
+	}
+	*out = rings;
+	return n;
 }

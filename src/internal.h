@@ -202,6 +202,17 @@ RB_HIDDEN int rb_unclean_exit_seen(struct ringbuf *rb);
 RB_HIDDEN int rb_lock_try(int fd, uint64_t byte, short type);
 RB_HIDDEN void rb_lock_drop(int fd, uint64_t byte);
 RB_HIDDEN int rb_lock_held(int fd, uint64_t byte, short type);
+/* The object under a ring name, for files that live beside rings (the
+ * header of a sharded object): reached like the ring itself, through the
+ * directory's fd, never through a symbolic link. fd or negative errno
+ * (with a detail). */
+RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode);
+/* Remove that object, only while the name still is the file behind fd. */
+RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd);
+
+/* bpf.c — every BPF_MAP_TYPE_RINGBUF inside an ARRAY_OF_MAPS/HASH_OF_MAPS,
+ * opened with ringbuf_open_bpf; *rings is malloc'ed. Count or -errno. */
+RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***rings);
 
 /* consume.c — the one consume loop, for every kind of ring. */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);

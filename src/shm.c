@@ -508,3 +508,45 @@ out:
 	names_close(&n);
 	return err;
 }
+
+/* ---- other files beside rings ---- */
+
+/* The object under a ring name, for files that live beside rings (the
+ * header of a sharded object): the same directory fd and the same
+ * no-symlink, no-blocking open as the ring itself. */
+RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode)
+{
+	struct names n;
+	int fd, err;
+
+	if (parse_name(name, &n))
+		return -errno;
+	fd = open_obj(&n, flags, mode);
+	err = errno;
+	names_close(&n);
+	if (fd < 0)
+		return rb_errorf(err, "cannot open '%s'%s: %s", name,
+				 err == ELOOP ? " (a symbolic link)" : "", strerror(err));
+	return fd;
+}
+
+/* Remove it, only while the name is still the file behind fd (whoever
+ * could swap it in between could also have deleted it). */
+RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd)
+{
+	struct names n;
+	struct stat st, now;
+	int err = 0;
+
+	if (fstat(fd, &st))
+		return rb_errorf(errno, "cannot check '%s': %s", name, strerror(errno));
+	if (parse_name(name, &n))
+		return -errno;
+	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
+	    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
+	else if (unlinkat(n.dirfd, n.obj, 0))
+		err = rb_errorf(errno, "cannot unlink '%s': %s", name, strerror(errno));
+	names_close(&n);
+	return err;
+}

@@ -10,7 +10,7 @@
 
 struct producer {
 	pthread_t thread;
-	struct ringbuf *rb;
+	const struct stress_target *t;
 	const struct stress_cfg *cfg;
 	uint32_t id;
 	uint8_t *discarded;        /* discarded[seq]: set before the discard */
@@ -28,6 +28,29 @@ struct consumer_state {
 };
 
 
+/* The plain ring as a target. */
+static void *ring_reserve(void *rb, size_t len) { return ringbuf_reserve(rb, len, 0); }
+static void ring_commit(void *rb, void *rec, uint64_t flags, int discard)
+{
+	if (discard)
+		ringbuf_discard(rb, rec, flags);
+	else
+		ringbuf_submit(rb, rec, flags);
+}
+static int ring_output(void *rb, const void *d, size_t len, uint64_t flags)
+{
+	return ringbuf_output(rb, d, len, flags);
+}
+static int ring_consume(void *rb, int (*fn)(void *, void *, size_t), void *ctx)
+{
+	return ringbuf_consume(rb, fn, ctx);
+}
+static int ring_add(struct ringbuf_consumer *c, void *rb, int (*fn)(void *, void *, size_t), void *ctx)
+{
+	return ringbuf_consumer_add(c, rb, fn, ctx);
+}
+static uint64_t ring_avail(void *rb) { return ringbuf_query(rb, RINGBUF_AVAIL_DATA); }
+
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
@@ -43,22 +66,21 @@ static void *produce(void *arg)
 
 		if (discard)
 			p->discarded[seq] = 1;
+		if (p->t->before_record)
+			p->t->before_record(p->t->obj, p->id, seq);
 		for (;;) {
 			if (c->use_output && !discard) {
 				test_rec_fill(tmp, len, p->id, (uint64_t)seq);
-				int err = ringbuf_output(p->rb, tmp, len, c->commit_flags);
+				int err = p->t->output(p->t->obj, tmp, len, c->commit_flags);
 
 				if (!err)
 					break;
 				CHECK_EQ(err, -ENOSPC);
 			} else {
-				rec = ringbuf_reserve(p->rb, len, 0);
+				rec = p->t->reserve(p->t->obj, len);
 				if (rec) {
 					test_rec_fill(rec, len, p->id, (uint64_t)seq);
-					if (discard)
-						ringbuf_discard(p->rb, rec, c->commit_flags);
-					else
-						ringbuf_submit(p->rb, rec, c->commit_flags);
+					p->t->commit(p->t->obj, rec, c->commit_flags, discard);
 					break;
 				}
 				CHECK_EQ(errno, ENOSPC);
@@ -70,7 +92,7 @@ static void *produce(void *arg)
 	/* The end marker: seq == records_per_producer. Per-producer order
 	 * means every record of this producer is in once it arrives. */
 	test_rec_fill(tmp, sizeof(struct test_rec), p->id, (uint64_t)c->records_per_producer);
-	while (ringbuf_output(p->rb, tmp, sizeof(struct test_rec), 0) == -ENOSPC)
+	while (p->t->output(p->t->obj, tmp, sizeof(struct test_rec), 0) == -ENOSPC)
 		sched_yield();
 	__atomic_fetch_add(p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -100,7 +122,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			(unsigned long long)r.seq);
 		exit(1);
 	}
-	if (r.seq < s->next_min[r.producer] || s->seen[r.producer][r.seq]) {
+	if ((!s->cfg->unordered && r.seq < s->next_min[r.producer]) || s->seen[r.producer][r.seq]) {
 		fprintf(stderr, "stress: producer %u seq %llu out of order or duplicated (next >= %llu)\n",
 			r.producer, (unsigned long long)r.seq, (unsigned long long)s->next_min[r.producer]);
 		exit(1);
@@ -149,15 +171,23 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	long per = cfg->records_per_producer;
 	struct producer *prods = calloc((size_t)n, sizeof(*prods));
 	struct consumer_state s = { .cfg = cfg, .prods = prods };
+	const struct stress_target ring_target = {
+		.obj = rb, .reserve = ring_reserve, .commit = ring_commit, .output = ring_output,
+		.consume = ring_consume, .add = ring_add, .avail = ring_avail,
+	};
+	const struct stress_target *t = cfg->target ? cfg->target : &ring_target;
 	int done = 0;
 
 	res->overwritten = 0;
 
 	CHECK(prods);
+	/* A target other than one plain ring has no poll, hold or overwrite. */
+	CHECK(!cfg->target || ((cfg->consumer == STRESS_BUSY || cfg->consumer == STRESS_MANAGER ||
+				cfg->consumer == STRESS_MANAGER_BUSY) && !cfg->overwrite));
 	s.next_min = calloc((size_t)n, sizeof(uint64_t));
 	s.seen = calloc((size_t)n, sizeof(uint8_t *));
 	for (int i = 0; i < n; i++) {
-		prods[i] = (struct producer){ .rb = rb, .cfg = cfg, .id = (uint32_t)i, .done = &done };
+		prods[i] = (struct producer){ .t = t, .cfg = cfg, .id = (uint32_t)i, .done = &done };
 		prods[i].discarded = calloc((size_t)per, 1);
 		s.seen[i] = calloc((size_t)per, 1);
 		CHECK(prods[i].discarded && s.seen[i]);
@@ -176,10 +206,11 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		idle = ringbuf_create(NULL, test_page_size(), NULL);
 		CHECK(mgr && idle);
 		CHECK_EQ(ringbuf_consumer_add(mgr, idle, on_record, &idle_cnt), 0);
-		CHECK_EQ(ringbuf_consumer_add(mgr, rb, on_record, &s), 0);
+		CHECK_EQ(t->add(mgr, t->obj, on_record, &s), 0);
 		if (cfg->idle)
 			CHECK_EQ(ringbuf_consumer_set_idle(mgr, cfg->idle), 0);
 	} else if (cfg->idle) {
+		CHECK(rb); /* the idle policy of one plain ring */
 		CHECK_EQ(ringbuf_set_idle(rb, cfg->idle), 0);
 	}
 
@@ -199,11 +230,13 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		else if (cfg->consumer == STRESS_MANAGER_BUSY)
 			ret = ringbuf_consumer_consume(mgr);
 		else
-			ret = ringbuf_consume(rb, on_record, &s);
+			ret = t->consume(t->obj, on_record, &s);
 		if (ret < 0) {
 			fprintf(stderr, "stress: consume failed: %s\n", strerror(-ret));
 			exit(1);
 		}
+		if (ret > 0 && t->after_consume)
+			t->after_consume(t->obj);
 		if (ret == 0 && (cfg->consumer == STRESS_BUSY || cfg->consumer == STRESS_HOLD))
 			sched_yield();
 	}
@@ -212,6 +245,26 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	ringbuf_free(idle);
 	for (int i = 0; i < n; i++)
 		pthread_join(prods[i].thread, NULL);
+	if (cfg->unordered) {
+		/* End markers may overtake records in another ring: consume
+		 * until every committed record is in (the producers are joined,
+		 * so their discard marks are final). */
+		uint64_t expect = 0;
+
+		for (int i = 0; i < n; i++)
+			for (long q = 0; q < per; q++)
+				expect += !prods[i].discarded[q];
+		test_watchdog((unsigned)(cfg->watchdog_s ? cfg->watchdog_s : 60),
+			      "stress: consuming the records left in other rings");
+		while (s.delivered < expect) {
+			int ret = t->consume(t->obj, on_record, &s);
+
+			CHECK(ret >= 0);
+			if (ret == 0)
+				sched_yield();
+		}
+		test_watchdog(0, NULL);
+	}
 	if (cfg->overwrite) {
 		/* Drain what is left; then every record is delivered or was
 		 * counted as overwritten, exactly once. */
@@ -230,8 +283,8 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 		res->overwritten = st.overwritten_records;
 	}
 	/* Nothing more may arrive after the last record. */
-	CHECK_EQ(ringbuf_consume(rb, on_record, &s), 0);
-	CHECK_EQ(ringbuf_query(rb, RINGBUF_AVAIL_DATA), 0);
+	CHECK_EQ(t->consume(t->obj, on_record, &s), 0);
+	CHECK_EQ(t->avail(t->obj), 0);
 
 	res->delivered = s.delivered;
 	res->discarded = 0;

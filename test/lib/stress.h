@@ -11,6 +11,24 @@
 #include <stdint.h>
 
 struct ringbuf;
+struct ringbuf_consumer;
+
+/* What the stress produces into and consumes from when it is not one plain
+ * ring (e.g. a sharded object): the same checks over other calls. */
+struct stress_target {
+	void *obj;
+	void *(*reserve)(void *obj, size_t len);
+	void (*commit)(void *obj, void *rec, uint64_t flags, int discard);
+	int (*output)(void *obj, const void *data, size_t len, uint64_t flags);
+	int (*consume)(void *obj, int (*fn)(void *, void *, size_t), void *ctx);
+	int (*add)(struct ringbuf_consumer *c, void *obj, int (*fn)(void *, void *, size_t),
+		   void *ctx);                 /* STRESS_MANAGER */
+	uint64_t (*avail)(void *obj);          /* bytes not yet consumed */
+	/* Called by each producer before each record (e.g. to migrate). */
+	void (*before_record)(void *obj, uint32_t producer, long seq);
+	/* Called by the consumer after each consume call that delivered. */
+	void (*after_consume)(void *obj);
+};
 
 enum stress_consumer {
 	STRESS_BUSY,      /* ringbuf_consume in a loop */
@@ -41,6 +59,10 @@ struct stress_cfg {
 					* overwritten before they are read; every
 					* one must then be counted as such, and
 					* what arrives is still whole and in order */
+	const struct stress_target *target; /* NULL: the rb given to stress_run */
+	int unordered;                 /* a producer's records may arrive out of
+					* order (they went to several rings):
+					* check exactly once, not order */
 };
 
 struct stress_result {
@@ -48,8 +70,8 @@ struct stress_result {
 	uint64_t overwritten;          /* overwrite mode: records lost to it */
 };
 
-/* Runs the stress on rb (which the caller created); exits the process with
- * a message on any violation. */
+/* Runs the stress on rb (which the caller created), or on cfg->target when
+ * set (rb NULL); exits the process with a message on any violation. */
 void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_result *res);
 
 #endif
