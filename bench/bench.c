@@ -266,6 +266,8 @@ struct row {
 	int nprod;
 	int latency;          /* a latency row (p50/p99/p999) */
 	int (*run)(struct run *r);
+	int split;            /* producer i on CPU i % 2 instead of all on the
+			       * producer CPU (2 CPUs: one shares the consumer's) */
 };
 
 /* A failing call ends the row: it is reported as FAILED (not as a rate)
@@ -306,7 +308,7 @@ static void *prod_thread(void *arg)
 {
 	struct thr *t = arg;
 
-	pin(cpus[0]);
+	pin(t->r->row->split ? cpus[t->id & 1] : cpus[0]);
 	while (!atomic_load(&t->r->go))
 		relax();
 	t->pf(t->r, t->id);
@@ -591,6 +593,67 @@ static int run_user_overwrite(struct run *r)
 
 /* Back-to-back: one thread on one CPU, alternating B2B_BATCH records of
  * producing with consuming them. */
+/* ---- sharded rings (src/shard.c): one shard per producer thread ---- */
+
+static void shard_produce(struct run *r, int id)
+{
+	struct ringbuf_sharded *sh = r->src;
+	const size_t len = r->len;
+	uint64_t seq = 0, tag = (uint64_t)id << 56;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (int k = 0; k < 64; k++) {
+			void *p;
+
+			while (!(p = ringbuf_sharded_reserve(sh, len, 0))) {
+				if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+					return;
+				relax();
+			}
+			rec_fill(p, len, tag | seq);
+			ringbuf_sharded_submit(sh, p, 0);
+			seq++;
+		}
+	}
+}
+
+static void shard_consume_busy(struct run *r)
+{
+	for (;;) {
+		int done = atomic_load(&r->prod_done);
+		int n = ringbuf_sharded_consume(r->src, check_cb, &r->chk, 0);
+
+		if (n < 0) {
+			row_failed(r->res, "ringbuf_sharded_consume after %llu records: %s",
+				   (unsigned long long)r->chk.count, strerror(-n));
+			return;
+		}
+		if (done && n == 0)
+			break;
+		if (n == 0)
+			idle(r);
+	}
+}
+
+/* Per-thread shards, one per producer: each producer's records stay in
+ * order (the checker's rule), and producers share no line. */
+static int run_sharded(struct run *r)
+{
+	RINGBUF_SHARDED_OPTS(o, .shard_by = RINGBUF_SHARD_BY_THREAD);
+	struct ringbuf_sharded *sh = ringbuf_create_sharded(NULL, RING_SIZE, (unsigned int)r->nprod, &o);
+	int err;
+
+	if (!sh) {
+		err = errno;
+		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_create_sharded: %s", strerror(err));
+		return -err;
+	}
+	r->src = sh;
+	err = harness(r, shard_produce, shard_consume_busy, NULL);
+	ringbuf_sharded_free(sh);
+	return err;
+}
+
 static int run_user_b2b(struct run *r)
 {
 	struct ringbuf *rb = ringbuf_create(NULL, RING_SIZE, NULL);
@@ -1479,6 +1542,11 @@ static const struct row rows[] = {
 	{ "ringbuf nowakeup busy", 0, 0, KREF_BUSY, 1, 0, run_user_nowake },
 	{ "ringbuf output busy", 0, 0, KREF_BUSY, 1, 0, run_user_output },
 	{ "ringbuf 2-producer busy", 0, 0, KREF_BUSY, 2, 0, run_user_busy },
+	/* 1 vs 2 producers: ratio against one producer on one ring */
+	{ "ringbuf 2-producer split-CPU busy", 0, 0, "ringbuf busy", 2, 0, run_user_busy, 1 },
+	{ "sharded 1-producer busy", 0, 0, "ringbuf busy", 1, 0, run_sharded },
+	{ "sharded 2-producer busy", 0, 0, "ringbuf busy", 2, 0, run_sharded },
+	{ "sharded 2-producer split-CPU busy", 0, 0, "ringbuf busy", 2, 0, run_sharded, 1 },
 	{ "ringbuf overwrite busy", 0, 0, KREF_BUSY, 1, 0, run_user_overwrite },
 	{ "ringbuf busy +backoff", 1, 0, KREF_BACKOFF, 1, 0, run_user_busy },
 	{ "ringbuf poll (manager)", 0, 0, KREF_POLL, 1, 0, run_user_poll },
@@ -2047,6 +2115,12 @@ int bench_main(int argc, char **argv)
 		cli_errf(argv[0], NULL, "%s: %s", c.svg, cli_strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
+	/* The scaling model (bench/scaling.c) with the rows it explains. */
+	for (size_t i = 0; i < NROWS && !c.json && !c.csv; i++)
+		if (row_selected(&c, i) && !strncmp(rows[i].name, "sharded", 7)) {
+			bench_scaling_model(stdout);
+			break;
+		}
 	if (ftrace)
 		bench_ftrace(c.filter, ft_rounds, ft_mib, c.csv, cpus);
 	if (cli_flush(stdout))

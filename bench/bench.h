@@ -3,6 +3,8 @@
 #ifndef RINGBUF_BENCH_H
 #define RINGBUF_BENCH_H
 
+#include <stdio.h>
+
 /* argv[0] == "bench". Returns an exit code (cli.h). */
 int bench_main(int argc, char **argv);
 
@@ -16,5 +18,9 @@ double bench_self_cpu_s(void);
  * cpus[0] writes, cpus[1] reads; -1: CPU 0 / unpinned). */
 int bench_ftrace_selected(const char *filter);
 int bench_ftrace(const char *filter, int rounds, double mib, int csv, const int cpus[2]);
+
+/* bench/scaling.c: the simulation of P producers on one shared counter
+ * against one counter per CPU; prints its table. */
+int bench_scaling_model(FILE *out);
 
 #endif

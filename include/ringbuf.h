@@ -281,7 +281,8 @@ RINGBUF_API struct ringbuf *ringbuf_open_bpf(int map_fd);
  * with RINGBUF_SHARDED_MERGE over stamped records. */
 struct ringbuf_sharded;
 #define RINGBUF_SHARD_BY_CPU     0   /* shard = CPU % nshards (default) */
-#define RINGBUF_SHARD_BY_THREAD  1   /* shard = thread id (gettid) % nshards */
+#define RINGBUF_SHARD_BY_THREAD  1   /* shard = thread number % nshards: a
+                                      * process's threads take consecutive shards */
 /* Creation flag: every record carries a u64 key (CLOCK_MONOTONIC ns taken
  * before the reservation, or the caller's with ringbuf_sharded_output_key),
  * 8 bytes in front of the payload; consumers see the payload only. */

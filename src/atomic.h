@@ -18,6 +18,7 @@
 #define rb_store_seq_cst(p, v)  __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 #define rb_xchg_acq_rel(p, v)   __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 #define rb_add_relaxed(p, v)    ((void)__atomic_fetch_add((p), (v), __ATOMIC_RELAXED))
+#define rb_fetch_add_relaxed(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 /* Strong CAS; on failure *expp receives the current value (acquire). */
 #define rb_cas_acq_rel(p, expp, v) \
 	__atomic_compare_exchange_n((p), (expp), (v), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)

@@ -83,16 +83,21 @@ struct ringbuf_sharded {
 
 /* ---- choosing a shard ---- */
 
-/* The thread's id (gettid), cached; a fork child looks it up again. */
-static __thread uint32_t tid_cached, tid_pid;
+/* The thread's number: this process's pid plus the order in which its
+ * threads first produced, so the threads of one process take consecutive
+ * shards and processes start at different ones. A fork child numbers its
+ * threads again. */
+static unsigned int thread_count;
+static __thread uint32_t thread_no, thread_no_pid;
 
 static unsigned int my_thread_no(void)
 {
-	if (rb_unlikely(tid_pid != rb_self_pid)) {
-		tid_cached = (uint32_t)gettid();
-		tid_pid = rb_self_pid;
+	if (rb_unlikely(thread_no_pid != rb_self_pid)) {
+		/* [K1] relaxed: only uniqueness matters, nothing is published */
+		thread_no = rb_self_pid + rb_fetch_add_relaxed(&thread_count, 1);
+		thread_no_pid = rb_self_pid;
 	}
-	return tid_cached;
+	return thread_no;
 }
 
 static unsigned int pick_shard(const struct ringbuf_sharded *s)

@@ -254,3 +254,37 @@ int bpfprog_run(int prog_fd, uint32_t repeat)
 		return fail(err, "BPF_PROG_TEST_RUN(repeat %u) refused", repeat);
 	return 0;
 }
+
+int bpfprog_ringbuf_outer_create(int hash, int template_fd, uint32_t max)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = hash ? BPF_MAP_TYPE_HASH_OF_MAPS : BPF_MAP_TYPE_ARRAY_OF_MAPS;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = max;
+	a.inner_map_fd = (uint32_t)template_fd;
+	fd = bpf_sys(BPF_MAP_CREATE, &a);
+	errmsg[0] = 0;
+	last_refusal = fd < 0 && is_refusal(fd, 1) ? fd : 0;
+	if (fd < 0)
+		return fail(fd, "BPF_MAP_CREATE(%s of ring buffers) refused",
+			    hash ? "HASH_OF_MAPS" : "ARRAY_OF_MAPS");
+	return fd;
+}
+
+int bpfprog_outer_set(int outer_fd, uint32_t key, int inner_fd)
+{
+	union bpf_attr a;
+	uint32_t v = (uint32_t)inner_fd;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)outer_fd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)&v;
+	err = bpf_sys(BPF_MAP_UPDATE_ELEM, &a);
+	return err < 0 ? fail(err, "BPF_MAP_UPDATE_ELEM(outer[%u])", key) : 0;
+}

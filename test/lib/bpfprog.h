@@ -48,6 +48,13 @@ int bpfprog_ringbuf_create(uint32_t size);
  * must be refused. Returns the map fd or -errno. */
 int bpfprog_array_create(void);
 
+/* A BPF_MAP_TYPE_ARRAY_OF_MAPS (hash 0) or HASH_OF_MAPS (hash 1) with u32
+ * keys whose values are ring buffers like template_fd (same size). Returns
+ * the map fd or -errno. */
+int bpfprog_ringbuf_outer_create(int hash, int template_fd, uint32_t max);
+/* outer[key] = the map inner_fd. Returns 0 or -errno. */
+int bpfprog_outer_set(int outer_fd, uint32_t key, int inner_fd);
+
 /* Load the program writing to ringbuf_fd. Returns the program fd or
  * -errno; a verifier rejection leaves the verifier log in bpfprog_error(). */
 int bpfprog_load(int ringbuf_fd, const struct bpfprog_opts *opts);
