@@ -130,6 +130,8 @@ int main(void)
 	       (unsigned long long)chk.delivered, NPROD);
 	ringbuf_consumer_free(c);
 	ringbuf_sharded_free(s);
+	for (int i = 0; i < NPROD; i++)
+		free(chk.seen[i]);
 
 	/* The consumer is gone: another process may now consume. */
 	s2 = ringbuf_open_sharded(name, RINGBUF_CONSUMER);
