@@ -639,10 +639,12 @@ static int read_header(int fd, const char *name, struct ringbuf_sharded_header *
 			return -errno;
 		if (!S_ISREG(st.st_mode))
 			return rb_errorf(EBADMSG, "'%s' is not a regular file", name);
+		memset(h, 0, sizeof(*h));
 		if (pread(fd, h, sizeof(*h), 0) == (ssize_t)sizeof(*h) &&
 		    h->magic == RINGBUF_SHARDED_MAGIC)
 			break;
-		if (tries == 20)
+		/* Only an empty file or a zero magic can be a creator at work. */
+		if (tries == 20 || (st.st_size && h->magic))
 			return rb_errorf(EBADMSG, "'%s' is not a sharded ring (bad magic)", name);
 		usleep(2000);
 	}
