@@ -138,6 +138,13 @@ static struct ringbuf *owner_of(const struct ringbuf_sharded *s, const void *p)
 	return NULL;
 }
 
+static void *refuse(int err)
+{
+	rb_clear_detail();
+	errno = err;
+	return NULL;
+}
+
 static void *reserve_keyed(struct ringbuf_sharded *s, size_t size, uint64_t key, int have_key)
 {
 	struct ringbuf *rb;
@@ -150,10 +157,8 @@ static void *reserve_keyed(struct ringbuf_sharded *s, size_t size, uint64_t key,
 			last_rb = rb;
 		return p;
 	}
-	if (size > RINGBUF_MAX_RECORD_SZ - KEY_SZ) {
-		errno = E2BIG;
-		return NULL;
-	}
+	if (size > RINGBUF_MAX_RECORD_SZ - KEY_SZ)
+		return refuse(E2BIG);
 	/* The clock before the claim (see the top of this file). */
 	if (!have_key)
 		key = rb_now_ns();
@@ -168,14 +173,12 @@ static void *reserve_keyed(struct ringbuf_sharded *s, size_t size, uint64_t key,
 
 void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t flags)
 {
-	if (!s || flags) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!(s->role & RINGBUF_PRODUCER)) {
-		errno = EPERM;
-		return NULL;
-	}
+	/* As ringbuf_reserve: the hot path leaves the error detail alone,
+	 * every failure clears it. */
+	if (!s || flags)
+		return refuse(EINVAL);
+	if (!(s->role & RINGBUF_PRODUCER))
+		return refuse(EPERM);
 	return reserve_keyed(s, size, 0, 0);
 }
 
@@ -211,10 +214,15 @@ static int output(struct ringbuf_sharded *s, uint64_t key, int have_key, const v
 {
 	void *p;
 
-	if (!s || (flags & ~(RINGBUF_NO_WAKEUP | RINGBUF_FORCE_WAKEUP)) || (size && !data))
+	/* The hot path leaves the error detail alone (as ringbuf_output). */
+	if (!s || (flags & ~(RINGBUF_NO_WAKEUP | RINGBUF_FORCE_WAKEUP)) || (size && !data)) {
+		rb_clear_detail();
 		return -EINVAL;
-	if (!(s->role & RINGBUF_PRODUCER))
+	}
+	if (!(s->role & RINGBUF_PRODUCER)) {
+		rb_clear_detail();
 		return -EPERM;
+	}
 	p = reserve_keyed(s, size, key, have_key);
 	if (!p)
 		return -errno;
@@ -232,8 +240,10 @@ int ringbuf_sharded_output(struct ringbuf_sharded *s, const void *data, size_t s
 int ringbuf_sharded_output_key(struct ringbuf_sharded *s, uint64_t key, const void *data,
 			       size_t size, uint64_t flags)
 {
-	if (s && !(s->flags & RINGBUF_SHARDED_F_STAMP))
+	if (s && !(s->flags & RINGBUF_SHARDED_F_STAMP)) {
+		rb_clear_detail();
 		return -EINVAL;
+	}
 	return output(s, key, 1, data, size, flags);
 }
 
@@ -392,6 +402,7 @@ static int consume_merged(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void 
 int ringbuf_sharded_consume_n(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,
 			      size_t n, uint64_t flags)
 {
+	rb_clear_detail();
 	if (!s || !fn || (flags & ~RINGBUF_SHARDED_MERGE))
 		return -EINVAL;
 	if (!(s->role & RINGBUF_CONSUMER))
@@ -414,6 +425,7 @@ int ringbuf_sharded_get_stats(const struct ringbuf_sharded *s, struct ringbuf_st
 	struct ringbuf_stats sum, one;
 	size_t n;
 
+	rb_clear_detail();
 	if (!s || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
 	memset(&sum, 0, sizeof(sum));
@@ -498,133 +510,6 @@ static size_t header_len(unsigned int n)
 	return sizeof(struct ringbuf_sharded_header) + (size_t)n * sizeof(uint64_t);
 }
 
-int ringbuf_unlink_sharded(const char *name)
-{
-	struct ringbuf_sharded_header h;
-	char sn[PATH_MAX];
-	int fd, err = 0;
-	unsigned int n = RINGBUF_MAX_SHARDS;
-
-	fd = rb_named_obj_open(name, O_RDONLY, 0);
-	if (fd < 0)
-		return rb_errorf(-fd, "cannot open sharded ring '%s': %s", name ? name : "",
-				 strerror(-fd));
-	/* The header says how many; garbage there still removes what exists
-	 * (the names are ours to remove either way). */
-	if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && h.magic == RINGBUF_SHARDED_MAGIC &&
-	    h.nshards >= 1 && h.nshards <= RINGBUF_MAX_SHARDS)
-		n = h.nshards;
-	close(fd);
-	for (unsigned int i = 0; i < n; i++) {
-		if (shard_name(sn, sizeof(sn), name, i))
-			return -errno;
-		ringbuf_unlink(sn); /* ENOENT for shards never made */
-	}
-	err = ringbuf_unlink(name);
-	return err;
-}
-
-static int check_sharded_opts(const struct ringbuf_sharded_opts *opts,
-			      struct ringbuf_sharded_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	if (!opts)
-		return 0;
-	if (opts->sz < sizeof(size_t))
-		return -EINVAL;
-	for (size_t i = sizeof(*opts); i < opts->sz; i++)
-		if (((const uint8_t *)opts)[i])
-			return -EOPNOTSUPP;
-	memcpy(o, opts, opts->sz < sizeof(*o) ? opts->sz : sizeof(*o));
-	if (o->flags & ~RINGBUF_SHARDED_F_STAMP || o->shard_by > RINGBUF_SHARD_BY_THREAD)
-		return -EINVAL;
-	return 0;
-}
-
-struct ringbuf_sharded *ringbuf_create_sharded(const char *name, size_t size_per_shard,
-					       unsigned int nshards,
-					       const struct ringbuf_sharded_opts *opts)
-{
-	struct ringbuf_sharded_opts o;
-	struct ringbuf_sharded_header *h = NULL;
-	struct ringbuf_sharded *s;
-	char sn[PATH_MAX];
-	int err, fd = -1;
-	unsigned int made = 0;
-
-	err = check_sharded_opts(opts, &o);
-	if (err || nshards < 1 || nshards > RINGBUF_MAX_SHARDS) {
-		errno = err ? -err : EINVAL;
-		return NULL;
-	}
-	RINGBUF_OPTS(ro, .mode = o.mode, .recover_ms = o.recover_ms);
-	s = alloc_sharded(nshards);
-	if (!s)
-		return NULL;
-	s->flags = o.flags;
-	s->shard_by = o.shard_by;
-	s->role = RINGBUF_PRODUCER | RINGBUF_CONSUMER;
-	if (name) {
-		mode_t mode = o.mode ? (mode_t)(o.mode & 07777) : 0600;
-
-		/* The name first, exclusively: a second creator stops here. */
-		fd = rb_named_obj_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
-		if (fd < 0) {
-			rb_errorf(-fd, "cannot create sharded ring '%s': %s", name, strerror(-fd));
-			goto fail;
-		}
-		if (fchmod(fd, mode))
-			goto fail_errno;
-		h = calloc(1, header_len(nshards));
-		if (!h)
-			goto fail_errno;
-	}
-	for (; made < nshards; made++) {
-		if (name && shard_name(sn, sizeof(sn), name, made))
-			goto fail;
-		s->shards[made] = ringbuf_create(name ? sn : NULL, size_per_shard, &ro);
-		if (!s->shards[made])
-			goto fail;
-		if (h)
-			((uint64_t *)(h + 1))[made] = s->shards[made]->meta->create_time_ns;
-	}
-	if (name) {
-		size_t len = header_len(nshards);
-
-		h->version = RINGBUF_SHARDED_VERSION;
-		h->header_size = (uint32_t)len;
-		h->nshards = nshards;
-		h->flags = o.flags;
-		h->shard_size = size_per_shard;
-		h->shard_by = o.shard_by;
-		h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
-		if (pwrite(fd, h, len, 0) != (ssize_t)len)
-			goto fail_errno;
-		/* The magic last: an opener that reads it finds the rest. */
-		h->magic = RINGBUF_SHARDED_MAGIC;
-		if (pwrite(fd, &h->magic, sizeof(h->magic), 0) != (ssize_t)sizeof(h->magic))
-			goto fail_errno;
-		close(fd);
-		free(h);
-	}
-	return s;
-fail_errno:
-	rb_errorf(errno, "cannot create sharded ring '%s': %s", name, strerror(errno));
-fail:
-	err = errno;
-	if (fd >= 0) {
-		for (unsigned int i = 0; i < made; i++)
-			if (!shard_name(sn, sizeof(sn), name, i))
-				ringbuf_unlink(sn);
-		ringbuf_unlink(name);
-		close(fd);
-	}
-	free(h);
-	ringbuf_sharded_free(s);
-	errno = err;
-	return NULL;
-}
-
 /* Read and check a header we did not write; returns the shard count. */
 static int read_header(int fd, const char *name, struct ringbuf_sharded_header *h, uint64_t **times)
 {
@@ -671,6 +556,152 @@ static int read_header(int fd, const char *name, struct ringbuf_sharded_header *
 	return (int)h->nshards;
 }
 
+/* Remove a sharded object: only a file that is a sharded header (the
+ * same check as an open), then each shard only if it is a ring
+ * (ringbuf_unlink checks), then the header while it is still the file we
+ * checked. */
+int ringbuf_unlink_sharded(const char *name)
+{
+	struct ringbuf_sharded_header h;
+	uint64_t *times;
+	char sn[PATH_MAX];
+	int fd, n, err = 0;
+
+	rb_clear_detail();
+	fd = rb_named_obj_open(name, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	n = read_header(fd, name, &h, &times);
+	free(times);
+	if (n < 0) {
+		snprintf(rb_err_detail + strlen(rb_err_detail),
+			 sizeof(rb_err_detail) - strlen(rb_err_detail), ": not removed");
+		close(fd);
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		int e;
+
+		if (shard_name(sn, sizeof(sn), name, (unsigned int)i)) {
+			err = -errno;
+			break;
+		}
+		e = ringbuf_unlink(sn);
+		if (e && e != -ENOENT && !err)
+			err = e; /* the first failure is the one reported */
+	}
+	if (!err)
+		err = rb_named_obj_unlink(name, fd);
+	close(fd);
+	return err;
+}
+
+/* The caller's options by the library's convention (rb_opts_copy); the
+ * mode is checked again by ringbuf_create for every shard. */
+static int check_sharded_opts(const struct ringbuf_sharded_opts *opts,
+			      struct ringbuf_sharded_opts *o)
+{
+	int err = rb_opts_copy(o, sizeof(*o), opts, "ringbuf_sharded_opts");
+
+	if (err)
+		return err;
+	if (o->flags & ~RINGBUF_SHARDED_F_STAMP)
+		return rb_errorf(EINVAL, "unknown sharded ring flags 0x%x",
+				 o->flags & ~RINGBUF_SHARDED_F_STAMP);
+	if (o->shard_by > RINGBUF_SHARD_BY_THREAD)
+		return rb_errorf(EINVAL, "unknown shard policy %u", o->shard_by);
+	if (o->mode & ~0777U)
+		return rb_errorf(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
+	return 0;
+}
+
+struct ringbuf_sharded *ringbuf_create_sharded(const char *name, size_t size_per_shard,
+					       unsigned int nshards,
+					       const struct ringbuf_sharded_opts *opts)
+{
+	struct ringbuf_sharded_opts o;
+	struct ringbuf_sharded_header *h = NULL;
+	struct ringbuf_sharded *s;
+	char sn[PATH_MAX];
+	int err, fd = -1;
+	unsigned int made = 0;
+
+	rb_clear_detail();
+	if (check_sharded_opts(opts, &o))
+		return NULL;
+	if (nshards < 1 || nshards > RINGBUF_MAX_SHARDS) {
+		rb_errorf(EINVAL, "%u shards: 1 to %u are allowed", nshards, RINGBUF_MAX_SHARDS);
+		return NULL;
+	}
+	RINGBUF_OPTS(ro, .mode = o.mode, .recover_ms = o.recover_ms);
+	s = alloc_sharded(nshards);
+	if (!s)
+		return NULL;
+	s->flags = o.flags;
+	s->shard_by = o.shard_by;
+	s->role = RINGBUF_PRODUCER | RINGBUF_CONSUMER;
+	if (name) {
+		mode_t mode = o.mode ? (mode_t)o.mode : 0600;
+
+		/* The name first, exclusively (O_EXCL never follows a link): a
+		 * second creator stops here. Made 0600, then given its mode
+		 * through the fd, as a ring is. */
+		fd = rb_named_obj_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			goto fail;
+		if (fchmod(fd, mode))
+			goto fail_errno;
+		h = calloc(1, header_len(nshards));
+		if (!h)
+			goto fail_errno;
+	}
+	for (; made < nshards; made++) {
+		if (name && shard_name(sn, sizeof(sn), name, made))
+			goto fail;
+		s->shards[made] = ringbuf_create(name ? sn : NULL, size_per_shard, &ro);
+		if (!s->shards[made])
+			goto fail;
+		if (h)
+			((uint64_t *)(h + 1))[made] = s->shards[made]->meta->create_time_ns;
+	}
+	if (name) {
+		size_t len = header_len(nshards);
+
+		h->version = RINGBUF_SHARDED_VERSION;
+		h->header_size = (uint32_t)len;
+		h->nshards = nshards;
+		h->flags = o.flags;
+		h->shard_size = size_per_shard;
+		h->shard_by = o.shard_by;
+		h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+		if (pwrite(fd, h, len, 0) != (ssize_t)len)
+			goto fail_errno;
+		/* The magic last: an opener that reads it finds the rest. */
+		h->magic = RINGBUF_SHARDED_MAGIC;
+		if (pwrite(fd, &h->magic, sizeof(h->magic), 0) != (ssize_t)sizeof(h->magic))
+			goto fail_errno;
+		close(fd);
+		free(h);
+	}
+	return s;
+fail_errno:
+	rb_errorf(errno, "cannot create sharded ring '%s': %s", name, strerror(errno));
+fail:
+	err = errno;
+	if (fd >= 0) {
+		/* Only what we made here (each shard ring is still ours). */
+		for (unsigned int i = 0; i < made; i++)
+			if (!shard_name(sn, sizeof(sn), name, i))
+				ringbuf_unlink(sn);
+		rb_named_obj_unlink(name, fd);
+		close(fd);
+	}
+	free(h);
+	ringbuf_sharded_free(s);
+	errno = err;
+	return NULL;
+}
+
 struct ringbuf_sharded *ringbuf_open_sharded(const char *name, int role)
 {
 	struct ringbuf_sharded_header h;
@@ -679,15 +710,14 @@ struct ringbuf_sharded *ringbuf_open_sharded(const char *name, int role)
 	char sn[PATH_MAX];
 	int fd, n, err;
 
+	rb_clear_detail();
 	if (role <= 0 || (role & ~(RINGBUF_PRODUCER | RINGBUF_CONSUMER))) {
 		rb_errorf(EINVAL, "role must be RINGBUF_PRODUCER and/or RINGBUF_CONSUMER");
 		return NULL;
 	}
 	fd = rb_named_obj_open(name, O_RDONLY, 0);
-	if (fd < 0) {
-		rb_errorf(-fd, "cannot open sharded ring '%s': %s", name ? name : "", strerror(-fd));
+	if (fd < 0)
 		return NULL;
-	}
 	n = read_header(fd, name, &h, &times);
 	close(fd);
 	if (n < 0) {
@@ -862,6 +892,7 @@ static int add_sharded(struct ringbuf_consumer *c, struct ringbuf_sharded *s, in
 int ringbuf_consumer_add_sharded(struct ringbuf_consumer *c, struct ringbuf_sharded *s,
 				 ringbuf_sample_fn fn, void *ctx, uint64_t flags)
 {
+	rb_clear_detail();
 	return add_sharded(c, s, 0, fn, ctx, flags);
 }
 
@@ -872,6 +903,7 @@ int ringbuf_consumer_add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
 	struct ringbuf **rings = NULL;
 	int n, err;
 
+	rb_clear_detail();
 	if (!c || !fn || flags)
 		return -EINVAL;
 	n = rb_bpf_open_inner_rings(outer_map_fd, &rings);
