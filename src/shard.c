@@ -689,12 +689,17 @@ fail_errno:
 fail:
 	err = errno;
 	if (fd >= 0) {
-		/* Only what we made here (each shard ring is still ours). */
+		char detail[sizeof(rb_err_detail)];
+
+		/* Only what we made here (each shard ring is still ours). The
+		 * failure's detail outlives the clean-up's calls. */
+		memcpy(detail, rb_err_detail, sizeof(detail));
 		for (unsigned int i = 0; i < made; i++)
 			if (!shard_name(sn, sizeof(sn), name, i))
 				ringbuf_unlink(sn);
 		rb_named_obj_unlink(name, fd);
 		close(fd);
+		memcpy(rb_err_detail, detail, sizeof(detail));
 	}
 	free(h);
 	ringbuf_sharded_free(s);
