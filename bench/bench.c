@@ -649,7 +649,22 @@ static int run_sharded(struct run *r)
 		return -err;
 	}
 	r->src = sh;
+	if (idle_spin_ns) {
+		RINGBUF_IDLE_OPTS(io, .spin_ns = idle_spin_ns);
+
+		ringbuf_sharded_set_idle(sh, &io);
+	}
 	err = harness(r, shard_produce, shard_consume_busy, NULL);
+	if (!err) {
+		struct ringbuf_stats st = { .sz = sizeof(st) };
+		double secs = (double)(atomic_load(&r->chk.last_ns) - r->t0) / 1e9;
+
+		/* Stalls at a BUSY record, summed over the shards. */
+		if (!ringbuf_sharded_get_stats(sh, &st) && secs > 0) {
+			r->res->stalls = (double)st.busy_stalls / secs;
+			r->res->stall_pct = 100.0 * (double)st.busy_stall_ns / 1e9 / secs;
+		}
+	}
 	ringbuf_sharded_free(sh);
 	return err;
 }
@@ -1704,6 +1719,13 @@ static const struct { const char *what, *a, *b; } pairs[] = {
 	{ "manager consume busy / kernel nowakeup busy", "ringbuf manager consume busy", KREF_BUSY },
 	{ "output busy / kernel nowakeup busy", "ringbuf output busy", KREF_BUSY },
 	{ "2 producers / 1 producer (busy)", "ringbuf 2-producer busy", "ringbuf busy" },
+	{ "2 producers split-CPU / 1 producer", "ringbuf 2-producer split-CPU busy", "ringbuf busy" },
+	{ "sharded 1 producer / ring 1 producer", "sharded 1-producer busy", "ringbuf busy" },
+	{ "sharded 2 producers / ring 1 producer", "sharded 2-producer busy", "ringbuf busy" },
+	{ "sharded 2 split-CPU / ring 1 producer", "sharded 2-producer split-CPU busy", "ringbuf busy" },
+	{ "sharded 2 producers / ring 2 producers", "sharded 2-producer busy", "ringbuf 2-producer busy" },
+	{ "sharded 2 split-CPU / ring 2 split-CPU", "sharded 2-producer split-CPU busy",
+	  "ringbuf 2-producer split-CPU busy" },
 };
 
 static void print_pairs(const struct cfg *c)

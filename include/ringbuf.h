@@ -331,6 +331,10 @@ RINGBUF_API int ringbuf_sharded_consume(struct ringbuf_sharded *s, ringbuf_sampl
 RINGBUF_API int ringbuf_sharded_consume_n(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,
 					  size_t n, uint64_t flags);
 /* Statistics summed over the shards. */
+/* The idle policy of ringbuf_sharded_consume(_n): one wait when no shard
+ * had anything (see ringbuf_set_idle; the default as there). */
+RINGBUF_API int ringbuf_sharded_set_idle(struct ringbuf_sharded *s,
+					 const struct ringbuf_idle_opts *opts);
 RINGBUF_API int ringbuf_sharded_get_stats(const struct ringbuf_sharded *s, struct ringbuf_stats *st);
 /* The manager drains every shard as ONE source (s must outlive c). */
 RINGBUF_API int ringbuf_consumer_add_sharded(struct ringbuf_consumer *c, struct ringbuf_sharded *s,

@@ -71,6 +71,7 @@ struct ringbuf_sharded {
 	int role;
 	int epfd;               /* epoll over every shard's fd (manager) */
 	unsigned int next;      /* consume: the shard to start with */
+	struct rb_idle idle;    /* ringbuf_sharded_consume's idle policy */
 
 	/* Merge, consumer-private. */
 	uint8_t *buf;
@@ -409,9 +410,26 @@ int ringbuf_sharded_consume_n(struct ringbuf_sharded *s, ringbuf_sample_fn fn, v
 		return -EPERM;
 	if (!n)
 		return 0;
-	if (flags & RINGBUF_SHARDED_MERGE)
-		return consume_merged(s, fn, ctx, n);
-	return consume_plain(s, fn, ctx, n);
+	for (int looked = 0;; looked = 1) {
+		int ret = flags & RINGBUF_SHARDED_MERGE ? consume_merged(s, fn, ctx, n)
+							: consume_plain(s, fn, ctx, n);
+
+		/* Found nothing in any shard: one wait by the idle policy for
+		 * all of them (as ringbuf_consume), then one more look. */
+		if (ret == 0 && !looked && rb_idle_wait(&s->idle))
+			continue;
+		if (ret != 0)
+			rb_idle_end(&s->idle);
+		return ret;
+	}
+}
+
+int ringbuf_sharded_set_idle(struct ringbuf_sharded *s, const struct ringbuf_idle_opts *opts)
+{
+	rb_clear_detail();
+	if (!s)
+		return -EINVAL;
+	return rb_idle_set(&s->idle, opts);
 }
 
 int ringbuf_sharded_consume(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,
@@ -468,6 +486,7 @@ static struct ringbuf_sharded *alloc_sharded(unsigned int n)
 		return NULL;
 	s->epfd = -1;
 	s->n = n;
+	rb_idle_init(&s->idle);
 	s->shards = calloc(n, sizeof(*s->shards));
 	s->last_key = calloc(n, sizeof(*s->last_key));
 	if (!s->shards || !s->last_key) {
