@@ -413,6 +413,17 @@ static void user_produce(struct run *r, int id)
 	}
 }
 
+/* The consumer's stalls at uncommitted records, per second of the row. */
+static void report_stalls(struct run *r, const struct ringbuf_stats *st)
+{
+	double secs = (double)(atomic_load(&r->chk.last_ns) - r->t0) / 1e9;
+
+	if (secs <= 0)
+		return;
+	r->res->stalls = (double)st->busy_stalls / secs;
+	r->res->stall_pct = 100.0 * (double)st->busy_stall_ns / 1e9 / secs;
+}
+
 static void user_consume_busy(struct run *r)
 {
 	struct ringbuf *rb = r->src;
@@ -542,14 +553,11 @@ static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
 	err = harness(r, user_produce, cf, NULL);
 	if (!err) {
 		struct ringbuf_stats st = { .sz = sizeof(st) };
-		double secs = (double)(atomic_load(&r->chk.last_ns) - r->t0) / 1e9;
 
 		/* Stalls are counted by the handle that consumed: rb itself
 		 * (the manager rows consume through rb too). */
-		if (!ringbuf_get_stats(rb, &st) && secs > 0) {
-			r->res->stalls = (double)st.busy_stalls / secs;
-			r->res->stall_pct = 100.0 * (double)st.busy_stall_ns / 1e9 / secs;
-		}
+		if (!ringbuf_get_stats(rb, &st))
+			report_stalls(r, &st);
 	}
 	ringbuf_free(rb);
 	return err;
@@ -657,13 +665,10 @@ static int run_sharded(struct run *r)
 	err = harness(r, shard_produce, shard_consume_busy, NULL);
 	if (!err) {
 		struct ringbuf_stats st = { .sz = sizeof(st) };
-		double secs = (double)(atomic_load(&r->chk.last_ns) - r->t0) / 1e9;
 
 		/* Stalls at a BUSY record, summed over the shards. */
-		if (!ringbuf_sharded_get_stats(sh, &st) && secs > 0) {
-			r->res->stalls = (double)st.busy_stalls / secs;
-			r->res->stall_pct = 100.0 * (double)st.busy_stall_ns / 1e9 / secs;
-		}
+		if (!ringbuf_sharded_get_stats(sh, &st))
+			report_stalls(r, &st);
 	}
 	ringbuf_sharded_free(sh);
 	return err;

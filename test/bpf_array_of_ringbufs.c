@@ -37,16 +37,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void need(int err, const char *what)
-{
-	if (err >= 0)
-		return;
-	if (bpfprog_refused(err))
-		SKIP("kernel refused BPF (%s): %s", what, bpfprog_error());
-	fprintf(stderr, "%s failed: %s\n", what, bpfprog_error());
-	exit(1);
-}
-
 static void one(int hash)
 {
 	int rings[NRINGS], progs[NRINGS], outer;
@@ -59,12 +49,12 @@ static void one(int hash)
 		struct bpfprog_opts o = { .rec_size = 16 + 8 * (uint32_t)i, .seq = 1 };
 
 		rings[i] = bpfprog_ringbuf_create(1 << 16);
-		need(rings[i], "ring buffer map");
+		bpfprog_need(rings[i], "ring buffer map");
 		progs[i] = bpfprog_load(rings[i], &o);
-		need(progs[i], "program");
+		bpfprog_need(progs[i], "program");
 	}
 	outer = bpfprog_ringbuf_outer_create(hash, rings[0], NRINGS + 2);
-	need(outer, hash ? "HASH_OF_MAPS" : "ARRAY_OF_MAPS");
+	bpfprog_need(outer, hash ? "HASH_OF_MAPS" : "ARRAY_OF_MAPS");
 	for (int i = 0; i < NRINGS; i++)
 		CHECK_EQ(bpfprog_outer_set(outer, hash ? 100u + (uint32_t)i * 7 : (uint32_t)i + 1,
 					   rings[i]), 0);
@@ -109,16 +99,16 @@ int main(void)
 
 	/* Wrong kinds of outer map, a bad fd, unknown flags. */
 	rb = bpfprog_ringbuf_create(1 << 16);
-	need(rb, "ring buffer map");
+	bpfprog_need(rb, "ring buffer map");
 	CHECK_EQ(ringbuf_consumer_add_bpf_array(c, rb, test_count_int, NULL, 0), -EINVAL);
 	arr = bpfprog_array_create();
-	need(arr, "array map");
+	bpfprog_need(arr, "array map");
 	CHECK_EQ(ringbuf_consumer_add_bpf_array(c, arr, test_count_int, NULL, 0), -EINVAL);
 	CHECK_EQ(ringbuf_consumer_add_bpf_array(c, -1, test_count_int, NULL, 0), -EBADF);
 	CHECK_EQ(ringbuf_consumer_add_bpf_array(c, rb, test_count_int, NULL, 1), -EINVAL);
 	/* An outer map with no ring in it. */
 	empty = bpfprog_ringbuf_outer_create(0, rb, 4);
-	need(empty, "ARRAY_OF_MAPS");
+	bpfprog_need(empty, "ARRAY_OF_MAPS");
 	CHECK_EQ(ringbuf_consumer_add_bpf_array(c, empty, test_count_int, NULL, 0), -ENOENT);
 	CHECK_EQ(ringbuf_consumer_ring_cnt(c), 0);
 	close(empty);

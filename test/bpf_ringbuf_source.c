@@ -40,16 +40,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void need(int err, const char *what)
-{
-	if (err >= 0)
-		return;
-	if (bpfprog_refused(err))
-		SKIP("kernel refused BPF (%s): %s", what, bpfprog_error());
-	fprintf(stderr, "%s failed: %s\n", what, bpfprog_error());
-	exit(1);
-}
-
 struct waiter {
 	struct ringbuf_consumer *c;
 	int ret;
@@ -86,9 +76,9 @@ int main(void)
 	int map, prog;
 
 	map = bpfprog_ringbuf_create(size);
-	need(map, "ring buffer map");
+	bpfprog_need(map, "ring buffer map");
 	prog = bpfprog_load(map, &o);
-	need(prog, "socket filter with bpf_ringbuf_output");
+	bpfprog_need(prog, "socket filter with bpf_ringbuf_output");
 
 	c = ringbuf_consumer_new();
 	CHECK(c);
@@ -105,7 +95,7 @@ int main(void)
 		uint32_t batch = 1000 + (uint32_t)(r % 7) * 100;  /* < 64 KiB / 32 B */
 		uint64_t before = s.delivered;
 
-		need(bpfprog_run(prog, batch), "BPF_PROG_TEST_RUN");
+		bpfprog_need(bpfprog_run(prog, batch), "BPF_PROG_TEST_RUN");
 		CHECK_EQ(ringbuf_query(rb, RINGBUF_AVAIL_DATA), (uint64_t)batch * 32);
 		CHECK_EQ(ringbuf_consumer_poll(c, 1000), (int)expect_delivered(runs, batch));
 		runs += batch;
@@ -127,7 +117,7 @@ int main(void)
 		test_watchdog(10, "in poll(-1): never woken by the BPF program's commit");
 		CHECK(pthread_create(&t, NULL, wait_poll, &w) == 0);
 		usleep(i < 3 ? 20000 : 1000);  /* usually asleep by then */
-		need(bpfprog_run(prog, 3), "BPF_PROG_TEST_RUN");
+		bpfprog_need(bpfprog_run(prog, 3), "BPF_PROG_TEST_RUN");
 		pthread_join(t, NULL);
 		test_watchdog(0, NULL);
 		runs += 3;
@@ -142,7 +132,7 @@ int main(void)
 	rb = ringbuf_open_bpf(map);
 	CHECK(rb);
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_CONS_POS), runs * 32);
-	need(bpfprog_run(prog, 10), "BPF_PROG_TEST_RUN");
+	bpfprog_need(bpfprog_run(prog, 10), "BPF_PROG_TEST_RUN");
 	CHECK_EQ(ringbuf_consume(rb, on_record, &s), (int)expect_delivered(runs, 10));
 	runs += 10;
 	ringbuf_free(rb);

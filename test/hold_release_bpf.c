@@ -38,16 +38,6 @@ static int on_plain(void *ctx, void *data, size_t size)
 	return on_hold(ctx, data, size, 0);
 }
 
-static void need(int err, const char *what)
-{
-	if (err >= 0)
-		return;
-	if (bpfprog_refused(err))
-		SKIP("kernel refused BPF (%s): %s", what, bpfprog_error());
-	fprintf(stderr, "%s failed: %s\n", what, bpfprog_error());
-	exit(1);
-}
-
 int main(void)
 {
 	/* The kernel keeps one byte free: a full ring holds size / FP - 1. */
@@ -61,11 +51,11 @@ int main(void)
 	pid_t kid;
 
 	map = bpfprog_ringbuf_create(size);
-	need(map, "ring buffer map");
+	bpfprog_need(map, "ring buffer map");
 	prog = bpfprog_load(map, &o);
-	need(prog, "socket filter with bpf_ringbuf_output");
+	bpfprog_need(prog, "socket filter with bpf_ringbuf_output");
 	map2 = bpfprog_ringbuf_create(size);
-	need(map2, "second ring buffer map");
+	bpfprog_need(map2, "second ring buffer map");
 
 	rb = ringbuf_open_bpf(map);
 	rb2 = ringbuf_open_bpf(map);
@@ -81,20 +71,20 @@ int main(void)
 	close(map2);
 
 	/* Fill, hold everything: the kernel has no room for more. */
-	need(bpfprog_run(prog, cap), "BPF_PROG_TEST_RUN");
+	bpfprog_need(bpfprog_run(prog, cap), "BPF_PROG_TEST_RUN");
 	CHECK_EQ(ringbuf_consume_hold(rb, on_hold, &g, SIZE_MAX), (int)cap);
 	for (size_t i = 0; i < cap; i++) {
 		CHECK_EQ(g.seq[i], i);
 		CHECK_EQ(g.pos[i], i * FP);
 	}
-	need(bpfprog_run(prog, 10), "BPF_PROG_TEST_RUN"); /* seqs cap..cap+9: dropped */
+	bpfprog_need(bpfprog_run(prog, 10), "BPF_PROG_TEST_RUN"); /* seqs cap..cap+9: dropped */
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_PROD_POS), (uint64_t)cap * FP);
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_CONS_POS), 0);
 
 	/* Release 100: room for exactly 100 more. */
 	CHECK_EQ(ringbuf_release(rb, g.pos[99]), 0);
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_CONS_POS), 100 * FP);
-	need(bpfprog_run(prog, 110), "BPF_PROG_TEST_RUN"); /* cap+10..cap+109 fit */
+	bpfprog_need(bpfprog_run(prog, 110), "BPF_PROG_TEST_RUN"); /* cap+10..cap+109 fit */
 	CHECK_EQ(ringbuf_query(rb, RINGBUF_PROD_POS), (uint64_t)(cap + 100) * FP);
 	g.n = 0;
 	CHECK_EQ(ringbuf_consume_hold(rb, on_hold, &g, SIZE_MAX), 100);

@@ -23,16 +23,6 @@
 #include "bpfprog.h"
 #include "testutil.h"
 
-static void need(int err, const char *what)
-{
-	if (err >= 0)
-		return;
-	if (bpfprog_refused(err))
-		SKIP("kernel refused BPF (%s): %s", what, bpfprog_error());
-	fprintf(stderr, "bpf_feeder: %s failed: %s\n", what, bpfprog_error());
-	exit(1);
-}
-
 static void inherit(int fd, const char *env)
 {
 	char v[16];
@@ -49,9 +39,9 @@ int main(int argc, char **argv)
 		int map = bpfprog_ringbuf_create((uint32_t)strtoul(argv[2], NULL, 0));
 		int prog;
 
-		need(map, "map create");
+		bpfprog_need(map, "map create");
 		prog = bpfprog_load(map, &o);
-		need(prog, "program load");
+		bpfprog_need(prog, "program load");
 		inherit(map, "RINGBUF_BPF_MAP_FD");
 		inherit(prog, "RINGBUF_BPF_PROG_FD");
 		execvp(argv[5], argv + 5);
@@ -59,7 +49,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc == 4 && !strcmp(argv[1], "run")) {
-		need(bpfprog_run(atoi(argv[2]), (uint32_t)atoi(argv[3])), "program run");
+		bpfprog_need(bpfprog_run(atoi(argv[2]), (uint32_t)atoi(argv[3])), "program run");
 		return 0;
 	}
 	fprintf(stderr, "usage: bpf_feeder exec SIZE REC_SIZE -- CMD... | run PROG_FD N\n");

@@ -3,6 +3,7 @@
  * See bpfprog.h. Instruction encodings follow the kernel's
  * Documentation/bpf/standardization/instruction-set.rst. */
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "bpfasm.h"
 #include "bpfprog.h"
+#include "testutil.h"
 
 static char errmsg[4096];
 static int last_refusal;   /* the last failure was the kernel saying no */
@@ -287,4 +289,15 @@ int bpfprog_outer_set(int outer_fd, uint32_t key, int inner_fd)
 	a.value = (uint64_t)(uintptr_t)&v;
 	err = bpf_sys(BPF_MAP_UPDATE_ELEM, &a);
 	return err < 0 ? fail(err, "BPF_MAP_UPDATE_ELEM(outer[%u])", key) : 0;
+}
+
+void bpfprog_need(int err, const char *what)
+{
+	if (err >= 0)
+		return;
+	if (bpfprog_refused(err))
+		SKIP("kernel refused BPF (%s): %s", what, bpfprog_error());
+	fprintf(stderr, "%s: %s failed: %s\n", program_invocation_short_name, what,
+		bpfprog_error());
+	exit(1);
 }

@@ -72,5 +72,8 @@ static inline uint8_t bpfprog_pkt_byte(size_t i) { return (uint8_t)i; }
 int bpfprog_refused(int err);
 /* The message of the last failure ("" when none). */
 const char *bpfprog_error(void);
+/* For tests: err >= 0 returns; the kernel refusing BPF skips the test
+ * (exit 77, with a line saying so); any other failure exits 1. */
+void bpfprog_need(int err, const char *what);
 
 #endif
