@@ -644,11 +644,14 @@ static void shard_consume_busy(struct run *r)
 }
 
 /* Per-thread shards, one per producer: each producer's records stay in
- * order (the checker's rule), and producers share no line. */
+ * order (the checker's rule), and producers share no line. The shards
+ * share RING_SIZE between them: the same memory as the one-ring rows (the
+ * consumer's working set is what the cache holds). */
 static int run_sharded(struct run *r)
 {
 	RINGBUF_SHARDED_OPTS(o, .shard_by = RINGBUF_SHARD_BY_THREAD);
-	struct ringbuf_sharded *sh = ringbuf_create_sharded(NULL, RING_SIZE, (unsigned int)r->nprod, &o);
+	struct ringbuf_sharded *sh = ringbuf_create_sharded(NULL, RING_SIZE / (size_t)r->nprod,
+							    (unsigned int)r->nprod, &o);
 	int err;
 
 	if (!sh) {

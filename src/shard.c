@@ -54,6 +54,7 @@
 #include "internal.h"
 
 #define KEY_SZ sizeof(uint64_t)
+#define RB_LINE 64 /* cache line */
 
 struct staged {
 	uint64_t key;      /* effective key */
@@ -70,7 +71,14 @@ struct ringbuf_sharded {
 	uint32_t shard_by;      /* RINGBUF_SHARD_BY_* */
 	int role;
 	int epfd;               /* epoll over every shard's fd (manager) */
-	unsigned int next;      /* consume: the shard to start with */
+
+	/* Everything above (and the shards array) is read by every producer
+	 * and written only while the object is made. The consumer writes
+	 * what follows on every call: lines of their own (the object and
+	 * both arrays are allocated on line boundaries, see alloc_sharded),
+	 * or each consume would pull the line producers read on every
+	 * reservation away from them. */
+	_Alignas(RB_LINE) unsigned int next; /* consume: the shard to start with */
 	struct rb_idle idle;    /* ringbuf_sharded_consume's idle policy */
 
 	/* Merge, consumer-private. */
@@ -478,17 +486,29 @@ struct ringbuf *ringbuf_sharded_shard(const struct ringbuf_sharded *s, unsigned 
 
 /* ---- the object ---- */
 
+/* Zeroed memory on whole cache lines of its own: nothing another thread
+ * writes shares a line with it. */
+static void *alloc_lines(size_t len)
+{
+	size_t n = (len + RB_LINE - 1) & ~(size_t)(RB_LINE - 1);
+	void *p = aligned_alloc(RB_LINE, n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
 static struct ringbuf_sharded *alloc_sharded(unsigned int n)
 {
-	struct ringbuf_sharded *s = calloc(1, sizeof(*s));
+	struct ringbuf_sharded *s = alloc_lines(sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->epfd = -1;
 	s->n = n;
 	rb_idle_init(&s->idle);
-	s->shards = calloc(n, sizeof(*s->shards));
-	s->last_key = calloc(n, sizeof(*s->last_key));
+	s->shards = alloc_lines(n * sizeof(*s->shards));
+	s->last_key = alloc_lines(n * sizeof(*s->last_key));
 	if (!s->shards || !s->last_key) {
 		free(s->shards);
 		free(s->last_key);
