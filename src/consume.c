@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "overwrite.h"
+#include "record.h"
 
 /* How far the consumer may run ahead of the consumer_pos it has published.
  * Publishing once per batch instead of once per record keeps the consumer
@@ -233,13 +233,11 @@ static void finish_cursor(struct ringbuf *rb, ringbuf_hold_fn hfn, uint64_t publ
 }
 
 /* Hand one committed record to the callback (or count it discarded). */
-static inline int deliver(uint32_t len32, uint64_t *hdr, uint64_t cons, ringbuf_sample_fn fn,
-			  ringbuf_hold_fn hfn, void *ctx, size_t *cnt, uint64_t *bytes,
-			  uint64_t *discarded)
+static inline int deliver(int st, uint64_t len, uint64_t *hdr, uint64_t cons,
+			  ringbuf_sample_fn fn, ringbuf_hold_fn hfn, void *ctx, size_t *cnt,
+			  uint64_t *bytes, uint64_t *discarded)
 {
-	uint64_t len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
-
-	if (len32 & RINGBUF_DISCARD_BIT) {
+	if (st == RB_REC_DISCARDED) {
 		++*discarded;
 		return 0;
 	}
@@ -255,11 +253,11 @@ static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold
 			  void *ctx, size_t n)
 {
 	const uint64_t batch = publish_batch(rb);
-	uint64_t cons, published, prod, w, len, fp, bytes = 0, discarded = 0;
-	uint32_t len32;
+	uint64_t cons, published, prod, w, bytes = 0, discarded = 0;
+	struct rb_rec r;
 	uint64_t *hdr;
 	size_t cnt = 0;
-	int ret = 0;
+	int ret = 0, st;
 
 	if (!start_cursor(rb, &cons, &published))
 		return corrupt(rb);
@@ -280,26 +278,21 @@ static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold
 			hdr = rb_hdr_at(rb, cons);
 			/* [C2] acquire: pairs with the commit's release. */
 			w = rb_load_acquire(hdr);
-			len32 = rb_hdr_len(w);
-			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
-				/* A BUSY header no producer could have written
-				 * is corruption, not a reason to wait. */
-				if (w && rb_unlikely(!rb_busy_plausible(rb, w, cons, prod))) {
-					ret = corrupt(rb);
-					goto out;
-				}
+			st = rb_rec_decode(rb, w, cons, prod, &r);
+			if (rb_unlikely(st == RB_REC_BAD)) {
+				/* Including a BUSY header no producer could
+				 * have written: corruption, not a reason to
+				 * wait. */
+				ret = corrupt(rb);
+				goto out;
+			}
+			if (st == RB_REC_ZERO || st == RB_REC_BUSY) {
 				if (!rb_stopped_at(rb, cons, prod))
 					goto out;
 				continue;
 			}
-			len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
-			fp = rb_round_up_hdr(len);
-			if (rb_unlikely(fp > prod - cons)) {
-				ret = corrupt(rb);
-				goto out;
-			}
-			ret = deliver(len32, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
-			cons += fp;
+			ret = deliver(st, r.len, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
+			cons += r.fp;
 			if (!hfn && cons - published >= batch) {
 				release_space(rb, published, cons, 0);
 				published = cons;
@@ -322,11 +315,11 @@ static uint64_t boundary_below(struct ringbuf *rb, uint64_t from, uint64_t lim)
 
 	while (b != lim) {
 		uint64_t w = rb_load_acquire(rb_hdr_at(rb, b)); /* [C2] */
-		uint64_t fp = rb_round_up_hdr(rb_hdr_len(w) & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT));
+		struct rb_rec r;
 
-		if (w == 0 || fp > lim - b)
+		if (!rb_rec_done(rb_rec_decode(rb, w, b, lim, &r)))
 			break;
-		b += fp;
+		b += r.fp;
 	}
 	return b;
 }
@@ -346,12 +339,12 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 			void *ctx, size_t n)
 {
 	const uint64_t batch = publish_batch(rb);
-	uint64_t cons, published, prod, w, len, fp, bytes = 0, discarded = 0;
-	uint32_t len32;
+	uint64_t cons, published, prod, w, bytes = 0, discarded = 0;
+	struct rb_rec r;
 	uint64_t *hdr;
 	uint64_t stop_w;
 	size_t cnt = 0;
-	int ret = 0, bad = 0;
+	int ret = 0, bad = 0, st;
 
 	if (rb_unlikely(!start_cursor(rb, &cons, &published)))
 		return corrupt(rb);
@@ -376,22 +369,20 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 			/* [C2] acquire: pairs with the commit's release [P4]/[P5];
 			 * a committed header makes its payload visible. */
 			w = rb_load_acquire(hdr);
-			len32 = rb_hdr_len(w);
-			if (w == 0 || (len32 & RINGBUF_BUSY_BIT)) {
+			/* Bounded by our own published + size (I1). */
+			st = rb_rec_decode(rb, w, cons, published + rb->size, &r);
+			if (st == RB_REC_ZERO || st == RB_REC_BUSY) {
 				stop_w = w; /* not written or not committed yet */
 				break;
 			}
-			len = len32 & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
-			fp = rb_round_up_hdr(len);
-			if (rb_unlikely(fp > published + rb->size - cons ||
-					rb_hdr_pgoff(w) != rb_pgoff_of(rb, cons))) {
+			if (rb_unlikely(st == RB_REC_BAD)) {
 				bad = 1;
 				break;
 			}
-			ret = deliver(len32, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
+			ret = deliver(st, r.len, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
 			/* The record stays intact until release_space zeroes
 			 * it, after the callback. */
-			cons += fp;
+			cons += r.fp;
 			if (rb_unlikely(!hfn && cons - published >= batch)) {
 				/* [C1] acquire: pairs with the producers' CAS [P2]. */
 				prod = rb->last_prod = rb_load_acquire(rb->producer_pos);
@@ -419,7 +410,7 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 		/* Stopped before producer_pos at a record not yet committed; a
 		 * BUSY header no producer could have written is corruption,
 		 * not a reason to wait. */
-		if (stop_w && rb_unlikely(!rb_busy_plausible(rb, stop_w, cons, prod))) {
+		if (stop_w && rb_unlikely(rb_rec_decode(rb, stop_w, cons, prod, &r) != RB_REC_BUSY)) {
 			ret = corrupt(rb);
 			break;
 		}
@@ -483,6 +474,8 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 {
 	uint64_t cons = rb_read_cursor(rb);
 	uint64_t prod, w;
+	struct rb_rec r;
+	int st;
 
 	if ((rb->flags & RINGBUF_F_OVERWRITE) && rb->meta)
 		/* [O5] the overwrite consumer's own cursor (overwrite.c):
@@ -495,7 +488,9 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 	if (prod - cons > rb->size)
 		return 1; /* garbage: let consume report it */
 	w = rb_load_acquire(rb_hdr_at(rb, cons)); /* [C2] */
-	return w != 0 && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT);
+	/* A bad header counts as data too: let consume report it. */
+	st = rb_rec_decode(rb, w, cons, prod, &r);
+	return st != RB_REC_ZERO && st != RB_REC_BUSY;
 }
 
 int ringbuf_wait_prepare(struct ringbuf *rb)

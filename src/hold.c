@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "record.h"
 
 int ringbuf_consume_hold(struct ringbuf *rb, ringbuf_hold_fn fn, void *ctx, size_t n)
 {
@@ -36,25 +36,22 @@ int ringbuf_consume_hold(struct ringbuf *rb, ringbuf_hold_fn fn, void *ctx, size
 
 /* The end of the record at pos, a held record: its header is read again
  * (the space is still ours, but shared memory is never trusted) and must
- * fit below the cursor. 0 when pos is not a held record. */
-static uint64_t held_end(struct ringbuf *rb, uint64_t pos)
+ * fit below the cursor. 0 when pos is not a held record; *discarded says
+ * whether it was a discarded one. */
+static uint64_t held_end(struct ringbuf *rb, uint64_t pos, int *discarded)
 {
 	uint64_t w = rb_load_acquire(rb_hdr_at(rb, pos)); /* [C2] */
-	uint32_t len32 = rb_hdr_len(w);
-	uint64_t fp;
+	struct rb_rec r;
+	int st = rb_rec_decode(rb, w, pos, rb->hold_pos, &r);
 
-	if (w == 0 || (len32 & RINGBUF_BUSY_BIT))
-		return 0;
-	fp = rb_round_up_hdr(len32 & ~RINGBUF_DISCARD_BIT);
-	if (fp > rb->hold_pos - pos ||
-	    (rb->kind == RB_KIND_USER && rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos)))
-		return 0;
-	return pos + fp;
+	*discarded = st == RB_REC_DISCARDED;
+	return rb_rec_done(st) ? pos + r.fp : 0;
 }
 
 int ringbuf_release(struct ringbuf *rb, uint64_t pos)
 {
 	uint64_t cons, end, next;
+	int discarded;
 
 	rb_clear_detail();
 	if (!rb)
@@ -66,13 +63,12 @@ int ringbuf_release(struct ringbuf *rb, uint64_t pos)
 	cons = rb_load_relaxed(rb->consumer_pos);
 	if ((pos & 7) || pos - cons >= rb->hold_pos - cons || rb->hold_pos - cons > rb->size)
 		return -EINVAL;
-	end = held_end(rb, pos);
+	end = held_end(rb, pos, &discarded);
 	if (!end)
 		return -EINVAL;
 	/* Discarded records right after it were never delivered: nobody
 	 * would release them otherwise. */
-	while (end != rb->hold_pos && (next = held_end(rb, end)) &&
-	       (rb_hdr_len(rb_load_relaxed(rb_hdr_at(rb, end))) & RINGBUF_DISCARD_BIT))
+	while (end != rb->hold_pos && (next = held_end(rb, end, &discarded)) && discarded)
 		end = next;
 	rb_release_space(rb, cons, end);
 	if (end == rb->hold_pos)

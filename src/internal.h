@@ -108,25 +108,6 @@ static inline uint32_t rb_pgoff_of(const struct ringbuf *rb, uint64_t pos)
 	return rb->pg_off_base + (uint32_t)((pos & rb->mask) >> rb->page_shift);
 }
 
-/* A BUSY header of a user ring carries a stamp naming a slot of the table. */
-static inline int rb_busy_stamp_ok(uint64_t w)
-{
-	return RINGBUF_STAMP_SLOT(rb_hdr_pgoff(w)) <= RINGBUF_MAX_PRODUCERS;
-}
-
-/* Could BUSY header w at pos be a real reservation: its footprint ends by
- * limit (producer_pos) and, in a user ring, its stamp names a slot. The
- * kernel's BUSY headers carry pg_off instead. Anything else is corruption,
- * never "wait for its owner" (that wait would never end). */
-static inline int rb_busy_plausible(const struct ringbuf *rb, uint64_t w, uint64_t pos,
-				    uint64_t limit)
-{
-	uint64_t len = rb_hdr_len(w) & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
-
-	return rb_round_up_hdr(len) <= limit - pos &&
-	       (rb->kind != RB_KIND_USER || rb_busy_stamp_ok(w));
-}
-
 /*
  * A source of the consumer manager (consumer.c). User rings and kernel BPF
  * rings are sources through rb_ring_source_new(); ftrace.c makes its own.
@@ -240,7 +221,9 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
  * stopped at the same not-yet-committed record; returns 1 when the record
  * at cons was recovered (its header now says DISCARD), 0 otherwise. */
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force);
-RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos);
+/* Overwrite's reclaim needs the space of the record at pos (ending by
+ * limit): 1 when it was BUSY with a dead owner and is now a DISCARD. */
+RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos, uint64_t limit);
 /* The longest a consumer may sleep before looking again, in ms, because the
  * ring is stopped at a record not yet committed (recover_ms / 2), or -1. */
 RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb);

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "overwrite.h"
+#include "record.h"
 
 /* One reclaim frees at least this much (when committed records allow), so
  * the lock is taken once per chunk rather than once per record. Capped so the
@@ -48,8 +49,6 @@
 #define RECLAIM_WAIT_NS (100ULL * 1000000ULL)
 /* How often a waiter checks whether the lock holder is still alive. */
 #define RECLAIM_CHECK_NS (1000000ULL)
-
-#define FLAG_BITS (RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT)
 
 /*
  * Speculative reads. The consumer reads a record before it knows whether the
@@ -78,26 +77,6 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define speculative_begin() do { } while (0)
 #define speculative_end()   do { } while (0)
 #endif
-
-/* The footprint of the record whose header w was read at pos, or 0 when w
- * cannot be a record there (garbage, or overwritten under our eyes). A BUSY
- * header carries its owner's slot instead of pg_off. */
-static uint64_t rec_footprint(const struct ringbuf *rb, uint64_t w, uint64_t pos, uint64_t limit)
-{
-	uint32_t len32 = rb_hdr_len(w);
-	uint64_t fp = rb_round_up_hdr(len32 & ~FLAG_BITS);
-
-	if (w == 0 || fp > limit - pos)
-		return 0;
-	if (!(len32 & RINGBUF_BUSY_BIT) && rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos))
-		return 0;
-	return fp;
-}
-
-static int committed(uint64_t w)
-{
-	return w != 0 && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT);
-}
 
 /* Copies and zeroing of bytes that other threads may write at the same time
  * go word by word through relaxed atomics: the race is intended (detected
@@ -146,17 +125,19 @@ static int corrupt(struct ringbuf *rb)
 static void count_taken(struct ringbuf *rb, uint64_t from, uint64_t to, uint64_t cut,
 			uint64_t *n, uint64_t *bytes)
 {
-	uint64_t q, w, fp;
+	struct rb_rec r;
+	uint64_t q, w;
+	int st;
 
 	*n = *bytes = 0;
-	for (q = from; q != to; q += fp) {
+	for (q = from; q != to; q += r.fp) {
 		w = rb_load_relaxed(rb_hdr_at(rb, q)); /* unchanged since [O2] */
-		fp = rec_footprint(rb, w, q, to);
-		if (!fp)
+		st = rb_rec_decode(rb, w, q, to, &r);
+		if (!rb_rec_done(st))
 			break;
-		if ((int64_t)(q - cut) >= 0 && !(rb_hdr_len(w) & RINGBUF_DISCARD_BIT)) {
+		if ((int64_t)(q - cut) >= 0 && st == RB_REC_COMMITTED) {
 			++*n;
-			*bytes += rb_hdr_len(w) & ~FLAG_BITS;
+			*bytes += r.len;
 		}
 	}
 }
@@ -243,7 +224,8 @@ static int reclaim_lock(struct ringbuf *rb)
 RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t len)
 {
 	struct ringbuf_meta *m = rb->meta;
-	uint64_t R, O, P, need, pend, chunk, target, newO, c, w, fp;
+	uint64_t R, O, P, need, pend, chunk, target, newO, c, w;
+	struct rb_rec r;
 	uint64_t lost = 0, lost_bytes = 0;
 	int err = 0;
 
@@ -286,17 +268,16 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 			 * the owner's payload stores happen before our zeroing,
 			 * so none of them can land in space we hand out. */
 			w = rb_load_acquire(rb_hdr_at(rb, pend));
-			if (!committed(w))
-				break; /* zero: claimed, header not written; or BUSY */
-			fp = rec_footprint(rb, w, pend, P);
-			if (!fp)
-				break; /* garbage: never overwrite past it */
-			pend += fp;
+			/* Stop at zero (claimed, header not written), BUSY,
+			 * and garbage: never overwrite past it. */
+			if (!rb_rec_done(rb_rec_decode(rb, w, pend, P, &r)))
+				break;
+			pend += r.fp;
 		}
 		/* A BUSY record holds space we need. If its producer died,
 		 * it never commits: without this a crash would wedge the
 		 * ring for good (recover.c turns it into a DISCARD). */
-		if (pend == P || (int64_t)(need - pend) <= 0 || !rb_recover_dead_busy(rb, pend))
+		if (pend == P || (int64_t)(need - pend) <= 0 || !rb_recover_dead_busy(rb, pend, P))
 			break;
 	}
 	rb_store_relaxed(rb->pending_pos, pend); /* informational (query) */
@@ -315,10 +296,9 @@ RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t
 		target = need;
 	if ((int64_t)(target - pend) > 0)
 		target = pend;
-	for (newO = O; (int64_t)(target - newO) > 0; newO += fp) {
+	for (newO = O; (int64_t)(target - newO) > 0; newO += r.fp) {
 		w = rb_load_acquire(rb_hdr_at(rb, newO)); /* [O2] */
-		fp = rec_footprint(rb, w, newO, pend);
-		if (!fp) {
+		if (!rb_rec_done(rb_rec_decode(rb, w, newO, pend, &r))) {
 			err = corrupt(rb);
 			goto out;
 		}
@@ -390,11 +370,11 @@ static int ensure_buf(void **buf, size_t *cap, uint64_t need)
 RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
 {
 	uint64_t *rp = rb_read_pos(rb);
-	uint64_t raw, pos, prod, w, fp, bytes = 0, discarded = 0;
-	uint32_t len32, len;
+	uint64_t raw, pos, prod, w, bytes = 0, discarded = 0;
+	struct rb_rec r;
 	uint64_t *hdr;
 	size_t cnt = 0;
-	int ret = 0;
+	int ret = 0, st;
 
 	if (!rb->meta)
 		return -EOPNOTSUPP; /* kernel overwrite rings: not yet */
@@ -422,33 +402,27 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		/* [C2] acquire: pairs with the commit's release [P4]/[P5]. */
 		w = rb_load_acquire(hdr);
 		speculative_end();
-		len32 = rb_hdr_len(w);
-		if (!committed(w)) {
-			if (rb_load_acquire(rp) != raw) /* [O5] overwritten meanwhile */
-				continue;
-			if (w && !rb_busy_plausible(rb, w, pos, prod)) {
-				ret = corrupt(rb); /* an impossible BUSY header */
-				break;
-			}
-			if (rb_stopped_at(rb, pos, prod))
-				continue; /* recovered: the header now says DISCARD */
-			break;
-		}
-		fp = rec_footprint(rb, w, pos, prod);
-		if (!fp) {
+		st = rb_rec_decode(rb, w, pos, prod, &r);
+		if (st == RB_REC_BAD) {
 			if (rb_load_acquire(rp) != raw) /* [O5] torn by an overwrite */
 				continue;
 			ret = corrupt(rb);
 			break;
 		}
-		len = len32 & ~FLAG_BITS;
-		if (!(len32 & RINGBUF_DISCARD_BIT)) {
-			if (ensure_buf(&rb->copy_buf, &rb->copy_cap, fp)) {
+		if (st == RB_REC_ZERO || st == RB_REC_BUSY) {
+			if (rb_load_acquire(rp) != raw) /* [O5] overwritten meanwhile */
+				continue;
+			if (rb_stopped_at(rb, pos, prod))
+				continue; /* recovered: the header now says DISCARD */
+			break;
+		}
+		if (st == RB_REC_COMMITTED) {
+			if (ensure_buf(&rb->copy_buf, &rb->copy_cap, r.fp)) {
 				ret = -ENOMEM;
 				break;
 			}
 			speculative_begin();
-			copy_words(rb->copy_buf, hdr + 1, fp - RINGBUF_HDR_SZ);
+			copy_words(rb->copy_buf, hdr + 1, r.fp - RINGBUF_HDR_SZ);
 			speculative_end();
 		}
 		/* [O6] acq_rel: take the record. Release: our copy's loads
@@ -456,17 +430,17 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 		 * with [O4]); so a successful CAS means the copy is exactly the
 		 * committed record. Failure: reclaim took it first and counted
 		 * it as overwritten; the copy may be torn and is dropped. */
-		if (!rb_cas_acq_rel(rp, &raw, (pos + fp) | (raw & RB_READ_TAKEN)))
+		if (!rb_cas_acq_rel(rp, &raw, (pos + r.fp) | (raw & RB_READ_TAKEN)))
 			continue;
-		if (len32 & RINGBUF_DISCARD_BIT) {
+		if (st == RB_REC_DISCARDED) {
 			discarded++;
 			continue;
 		}
 		cnt++;
-		bytes += len;
+		bytes += r.len;
 		/* The callback gets our private copy: it stays valid for the
 		 * whole callback even if producers overwrite the record. */
-		ret = fn(ctx, rb->copy_buf, len);
+		ret = fn(ctx, rb->copy_buf, r.len);
 		if (ret < 0)
 			break;
 	}
@@ -497,8 +471,9 @@ static long snapshot_walk(struct ringbuf *rb, uint64_t *base, struct snap_rec **
 		/* [O7] acquire: pairs with [O3a]/[C3]. */
 		uint64_t start = rb_load_acquire(base);
 		uint64_t prod = rb_load_acquire(rb->producer_pos); /* [C1] */
-		uint64_t q, w, fp;
-		int bad;
+		struct rb_rec r;
+		uint64_t q, w;
+		int bad, st;
 
 		if (prod - start > rb->size) {
 			if (rb_load_acquire(base) != start)
@@ -508,18 +483,18 @@ static long snapshot_walk(struct ringbuf *rb, uint64_t *base, struct snap_rec **
 		}
 		cnt = 0;
 		bad = 0;
-		for (q = start; q != prod; q += fp) {
+		for (q = start; q != prod; q += r.fp) {
 			speculative_begin();
 			w = rb_load_acquire(rb_hdr_at(rb, q)); /* [C2] */
 			speculative_end();
-			if (w == 0)
+			st = rb_rec_decode(rb, w, q, prod, &r);
+			if (st == RB_REC_ZERO)
 				break; /* claimed, header not written: nothing newer is known */
-			fp = rec_footprint(rb, w, q, prod);
-			if (!fp) {
+			if (st == RB_REC_BAD) {
 				bad = 1;
 				break;
 			}
-			if (!committed(w) || (rb_hdr_len(w) & RINGBUF_DISCARD_BIT))
+			if (st != RB_REC_COMMITTED)
 				continue; /* BUSY or discarded: skip, newer ones still count */
 			if (cnt == cap) {
 				struct snap_rec *p;
@@ -572,7 +547,7 @@ int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
 
 	/* The newest records that fit the limits. */
 	for (first = (size_t)cnt; first > 0; first--) {
-		uint64_t len = rb_hdr_len(recs[first - 1].hdr) & ~FLAG_BITS;
+		uint64_t len = rb_hdr_len(recs[first - 1].hdr) & ~RB_HDR_FLAGS;
 
 		if (max_records && (size_t)cnt - first >= max_records)
 			break;
@@ -587,7 +562,7 @@ int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
 	 * there a snapshot is exact only while no consumer runs. */
 	for (size_t i = first; i < (size_t)cnt && ret >= 0; i++) {
 		uint64_t q = recs[i].pos, w = recs[i].hdr;
-		uint64_t len = rb_hdr_len(w) & ~FLAG_BITS, fp = rb_round_up_hdr(len);
+		uint64_t len = rb_hdr_len(w) & ~RB_HDR_FLAGS, fp = rb_round_up_hdr(len);
 
 		if (ensure_buf((void **)&buf, &cap, fp)) {
 			ret = -ENOMEM;

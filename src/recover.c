@@ -30,9 +30,8 @@
 #include <limits.h>
 #include <time.h>
 
-#include "internal.h"
+#include "record.h"
 
-#define FLAGS (RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT)
 #define GAP_MAX (1ULL << 29)       /* one gap record's footprint, at most */
 #define GAP_SETTLE_MS 10           /* the gap must look the same this long */
 
@@ -65,19 +64,6 @@ static int owner_dead(struct ringbuf *rb, struct owners *o, uint32_t stamp)
 	return o->state[slot] == 0;
 }
 
-/* A header that could really start a record at pos. */
-static int plausible(const struct ringbuf *rb, uint64_t pos, uint64_t w, uint64_t prod)
-{
-	uint32_t len32 = rb_hdr_len(w);
-	uint64_t fp = rb_round_up_hdr(len32 & ~FLAGS);
-
-	if (fp > prod - pos)
-		return 0;
-	if (len32 & RINGBUF_BUSY_BIT)
-		return rb_busy_stamp_ok(w);
-	return rb_hdr_pgoff(w) == rb_pgoff_of(rb, pos);
-}
-
 /*
  * The end of the all-zero gap that starts at cons: the first non-zero word
  * after it if that word is a plausible header there, or prod. 0 when the
@@ -98,9 +84,11 @@ static uint64_t gap_end(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 
 	for (uint64_t off = 8; off < lim; off += 8) {
 		uint64_t w = rb_load_relaxed(rb_hdr_at(rb, cons + off));
+		struct rb_rec r;
 
+		/* Non-zero: it must be a header that could start a record. */
 		if (w)
-			return plausible(rb, cons + off, w, prod) ? cons + off : 0;
+			return rb_rec_decode(rb, w, cons + off, prod, &r) != RB_REC_BAD ? cons + off : 0;
 	}
 	return lim >= 8 ? cons + lim : 0;
 }
@@ -115,8 +103,7 @@ static int recover_gap(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 	nanosleep(&ts, NULL);
 	if (rb_load_acquire(rb_hdr_at(rb, cons)) != 0 || gap_end(rb, cons, prod) != end)
 		return 0;
-	w = rb_hdr_make((uint32_t)(end - cons - RINGBUF_HDR_SZ) | RINGBUF_DISCARD_BIT,
-			rb_pgoff_of(rb, cons));
+	w = rb_rec_discard_word(rb, end - cons - RINGBUF_HDR_SZ, cons);
 	/* [R1] CAS from exactly what we saw: if the owner was alive after
 	 * all and wrote its header, we lose and leave it alone. */
 	if (!rb_cas_acq_rel(rb_hdr_at(rb, cons), &expect, w))
@@ -144,10 +131,11 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 	*at_cons = 0;
 	while (pos != prod) {
 		uint64_t *hdr = rb_hdr_at(rb, pos);
-		uint64_t w = rb_load_acquire(hdr), fp;
-		uint32_t len32;
+		uint64_t w = rb_load_acquire(hdr);
+		struct rb_rec r;
+		int st = rb_rec_decode(rb, w, pos, prod, &r);
 
-		if (w == 0) {
+		if (st == RB_REC_ZERO) {
 			if (pos != cons || !gap_ok || !rb_unclean_exit_seen(rb) ||
 			    !recover_gap(rb, cons, prod))
 				break;
@@ -155,27 +143,18 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
 			*at_cons = 1;
 			continue; /* now a DISCARD header: walk over it */
 		}
-		len32 = rb_hdr_len(w);
-		fp = rb_round_up_hdr(len32 & ~FLAGS);
-		if (fp > prod - pos)
+		if (st == RB_REC_BAD)
 			break; /* garbage: the consumer reports it */
-		if (len32 & RINGBUF_BUSY_BIT) {
-			if (owner_dead(rb, &o, rb_hdr_pgoff(w))) {
-				uint64_t nw = rb_hdr_make((len32 & ~FLAGS) | RINGBUF_DISCARD_BIT,
-							  rb_pgoff_of(rb, pos));
-
-				/* [R1] */
-				if (rb_cas_acq_rel(hdr, &w, nw)) {
-					RB_STAT(rb, orphaned_records, 1);
-					n++;
-					if (pos == cons)
-						*at_cons = 1;
-				}
+		if (st == RB_REC_BUSY && owner_dead(rb, &o, rb_hdr_pgoff(w))) {
+			/* [R1] */
+			if (rb_cas_acq_rel(hdr, &w, rb_rec_discard_word(rb, r.len, pos))) {
+				RB_STAT(rb, orphaned_records, 1);
+				n++;
+				if (pos == cons)
+					*at_cons = 1;
 			}
-		} else if (rb_hdr_pgoff(w) != rb_pgoff_of(rb, pos)) {
-			break; /* garbage */
 		}
-		pos += fp;
+		pos += r.fp;
 	}
 
 	return n;
@@ -185,21 +164,20 @@ static int walk(struct ringbuf *rb, uint64_t cons, uint64_t prod, int gap_ok, in
  * owner is dead it will never commit: discard it [R1], so reclaim can pass
  * it, and count the orphan. A live owner's record is never touched, and
  * recover_ms == UINT32_MAX (recovery off) leaves it alone too. */
-RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos)
+RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos, uint64_t limit)
 {
 	uint64_t *hdr = rb_hdr_at(rb, pos);
-	uint64_t w = rb_load_acquire(hdr), nw;
-	uint32_t len32 = rb_hdr_len(w);
+	uint64_t w = rb_load_acquire(hdr);
+	struct rb_rec r;
 	struct owners o;
 
 	if (!rb->meta || rb_load_relaxed(&rb->meta->recover_ms) == UINT32_MAX ||
-	    !(len32 & RINGBUF_BUSY_BIT))
+	    rb_rec_decode(rb, w, pos, limit, &r) != RB_REC_BUSY)
 		return 0;
 	owners_init(&o);
 	if (!owner_dead(rb, &o, rb_hdr_pgoff(w)))
 		return 0;
-	nw = rb_hdr_make((len32 & ~FLAGS) | RINGBUF_DISCARD_BIT, rb_pgoff_of(rb, pos));
-	if (!rb_cas_acq_rel(hdr, &w, nw)) /* [R1] */
+	if (!rb_cas_acq_rel(hdr, &w, rb_rec_discard_word(rb, r.len, pos))) /* [R1] */
 		return 0;
 	RB_STAT(rb, orphaned_records, 1);
 	return 1;
@@ -227,6 +205,8 @@ RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb)
 {
 	uint32_t rm;
 	uint64_t cons, prod, w;
+	struct rb_rec r;
+	int st;
 
 	if (!rb || !rb->meta || rb->kind != RB_KIND_USER || (rb->flags & RINGBUF_F_OVERWRITE))
 		return -1;
@@ -238,8 +218,9 @@ RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb)
 	if (cons == prod || prod - cons > rb->size)
 		return -1;
 	w = rb_load_acquire(rb_hdr_at(rb, cons)); /* [C2] */
-	if (w && !(rb_hdr_len(w) & RINGBUF_BUSY_BIT))
-		return -1;
+	st = rb_rec_decode(rb, w, cons, prod, &r);
+	if (st != RB_REC_ZERO && st != RB_REC_BUSY)
+		return -1; /* a record to read, or garbage consume reports */
 	/* Start the clock now, not at the next consume: recovery then takes
 	 * recover_ms, not up to 1.5 times that. */
 	rb_stuck_clock(rb, cons, rb_now_ns());
