@@ -45,7 +45,7 @@ INTERNAL  := $(BUILD)/libringbuf-internal.a
 SHARED    := $(BUILD)/libringbuf.so.$(VERSION)
 TOOL      := $(BUILD)/ringbuf
 
-.PHONY: all lib tests examples tool fuzzers test check run install uninstall clean deps model bench-quick
+.PHONY: all lib tests examples tool fuzzers test check run install uninstall clean deps model bench-quick layers
 all: lib tool examples tests
 
 lib: $(STATIC) $(SHARED) $(BUILD)/libringbuf.pc
@@ -163,6 +163,11 @@ check: tests tool
 
 model:
 	$(MAKE) -C model check
+
+# No call cycle between the files of src/ (from each object's defined and
+# undefined symbols; test/run.sh runs the same check on build/obj).
+layers: $(LIB_OBJS)
+	test/check/layers.sh $(BUILD)/obj
 
 run: deps tool
 	$(TOOL) bench

@@ -1,6 +1,6 @@
 /*
  * The wakeup protocol of libringbuf (src/ring.c commit(), src/consume.c
- * rb_consume() and ringbuf_wait_prepare(), src/consumer.c poll()).
+ * rb_consume() and ringbuf_wait_prepare(), src/manager.c poll()).
  *
  * Claim: a consumer that sleeps with no timeout never sleeps forever while
  * a committed record is unconsumed ("no lost wakeup").

@@ -25,183 +25,10 @@ static uint64_t publish_batch(const struct ringbuf *rb)
 	return rb->size / 4 < 16384 ? rb->size / 4 : 16384;
 }
 
-/* consumer page +16: where the release in progress ends (user rings). */
-static uint64_t *release_to(const struct ringbuf *rb)
-{
-	return (uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_RELEASE_OFF);
-}
-
-/* Hand [from, to) back to producers: zero it (user rings: free space is all
- * zero, docs/DESIGN.md §5), then publish the new consumer_pos. One memset per
- * batch, through the double mapping: [from, to) is within one lap.
- * A consumer killed anywhere in here leaves release_to saying how far it
- * meant to go; the next one to claim the ring finishes (rb_release_repair):
- * the records below `to` were all delivered. */
-static void release_space(struct ringbuf *rb, uint64_t from, uint64_t to, int zero)
-{
-	if (zero) {
-		uint8_t *p = rb->data + (from & rb->mask);
-		uint64_t half = rb_unlikely(rb_testpoints_armed) ? ((to - from) / 2) & ~7ULL : 0;
-
-		/* [C6] relaxed: read only by the next claimant, after the
-		 * kernel handed it the claim lock we held until we died. */
-		rb_store_relaxed(release_to(rb), to);
-		rb_testpoint("release:announced");
-		memset(p, 0, half);
-		rb_testpoint("release:zeroing");
-		memset(p + half, 0, to - from - half);
-		rb_testpoint("release:zeroed");
-	}
-	/* [C3] release: the zeroing happens before a producer's claim of
-	 * this space [P1]. */
-	rb_store_release(rb->consumer_pos, to);
-}
-
-RB_HIDDEN void rb_release_repair(struct ringbuf *rb)
-{
-	uint64_t cons, to, prod;
-
-	if (rb->kind != RB_KIND_USER || !rb->meta || (rb->flags & RINGBUF_F_OVERWRITE))
-		return;
-	cons = rb_load_relaxed(rb->consumer_pos);
-	to = rb_load_relaxed(release_to(rb)); /* [C6] */
-	prod = rb_load_acquire(rb->producer_pos); /* [C1] */
-	if (to == cons)
-		return;
-	if (((to | cons) & 7) || prod - cons > rb->size || to - cons > prod - cons) {
-		/* Not something a consumer wrote: leave the ring as it is. */
-		RB_STAT(rb, corrupt_events, 1);
-		rb_store_relaxed(release_to(rb), cons); /* [C6] */
-		return;
-	}
-	release_space(rb, cons, to, 1);
-}
-
-static uint64_t *stat_slot(struct ringbuf *rb, size_t off)
-{
-	struct ringbuf_meta *m = rb->meta;
-
-	if (m) {
-		switch (off) {
-		case offsetof(struct ringbuf_stats, delivered_records): return &m->delivered_records;
-		case offsetof(struct ringbuf_stats, delivered_bytes): return &m->delivered_bytes;
-		case offsetof(struct ringbuf_stats, discarded_records): return &m->discarded_records;
-		case offsetof(struct ringbuf_stats, orphaned_records): return &m->orphaned_records;
-		case offsetof(struct ringbuf_stats, corrupt_events): return &m->corrupt_events;
-		case offsetof(struct ringbuf_stats, overwritten_records): return &m->overwritten_records;
-		case offsetof(struct ringbuf_stats, overwritten_bytes): return &m->overwritten_bytes;
-		case offsetof(struct ringbuf_stats, dropped_records): return &m->dropped_records;
-		case offsetof(struct ringbuf_stats, wakeups): return &m->wakeups;
-		default: break;
-		}
-	}
-	return (uint64_t *)(void *)((uint8_t *)&rb->local_stats + off);
-}
-
-RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t off, uint64_t v)
-{
-	if (v && rb->role != RINGBUF_OBSERVER) /* its mapping is read-only */
-		rb_add_relaxed(stat_slot(rb, off), v);
-}
-
-/* A statistic only the consumer writes: no locked add (one per consume
- * call was a measurable part of a busy consumer's cost). [C7] */
-RB_HIDDEN void rb_stat_own(struct ringbuf *rb, size_t off, uint64_t v)
-{
-	uint64_t *p;
-
-	if (!v)
-		return;
-	p = stat_slot(rb, off);
-	rb_store_relaxed(p, rb_load_relaxed(p) + v);
-}
-
-int ringbuf_get_stats(const struct ringbuf *crb, struct ringbuf_stats *st)
-{
-	struct ringbuf *rb = (struct ringbuf *)crb;
-	struct ringbuf_stats s;
-	size_t n;
-
-	rb_clear_detail();
-	if (!rb || !st || st->sz < sizeof(size_t))
-		return -EINVAL;
-	memset(&s, 0, sizeof(s));
-	s.sz = sizeof(s);
-	for (size_t off = offsetof(struct ringbuf_stats, delivered_records);
-	     off < sizeof(s); off += sizeof(uint64_t))
-		*(uint64_t *)(void *)((uint8_t *)&s + off) = rb_load_relaxed(stat_slot(rb, off));
-	n = st->sz < sizeof(s) ? st->sz : sizeof(s);
-	memcpy((uint8_t *)st + sizeof(size_t), (uint8_t *)&s + sizeof(size_t), n - sizeof(size_t));
-	return 0;
-}
-
-/* The end of every consume loop: count what it did, return what the API
- * says (a callback's error as is, else the number delivered, at most
- * INT_MAX). */
-RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
-				uint64_t discarded, int ret)
-{
-	rb_stat_own(rb, offsetof(struct ringbuf_stats, delivered_records), cnt);
-	rb_stat_own(rb, offsetof(struct ringbuf_stats, delivered_bytes), bytes);
-	rb_stat_own(rb, offsetof(struct ringbuf_stats, discarded_records), discarded);
-	if (ret < 0)
-		return ret;
-	return cnt > INT_MAX ? INT_MAX : (int)cnt;
-}
-
 static int corrupt(struct ringbuf *rb)
 {
 	RB_STAT(rb, corrupt_events, 1);
 	return -EBADMSG;
-}
-
-/* A stop at the same position again: count the wait in the stall
- * statistics once it passes RINGBUF_STALL_US (this handle only). */
-static void note_stall(struct ringbuf *rb, uint64_t now)
-{
-	uint64_t since = rb->stuck_since_ns, limit = since + RINGBUF_STALL_US * 1000ULL;
-
-	if (now < limit)
-		return;
-	if (rb->stuck_seen_ns < limit) {
-		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stalls), 1);
-		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - since);
-	} else {
-		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - rb->stuck_seen_ns);
-	}
-	rb->stuck_seen_ns = now;
-}
-
-/* The consumer is stopped at cons: start the "stuck since" clock unless it
- * already runs for this position. 1 when it was started just now.
- * (Consumer-private state.) */
-RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now)
-{
-	if (rb->stuck_pos == cons && rb->stuck_since_ns) {
-		note_stall(rb, now);
-		return 0;
-	}
-	rb->stuck_pos = cons;
-	rb->stuck_since_ns = now;
-	rb->stuck_seen_ns = now;
-	return 1;
-}
-
-/* The consumer stopped at a record not yet committed. A record that stays
- * so past the ring's timeout may belong to a dead producer: recover.c
- * decides. Returns 1 when the record was recovered and can be skipped.
- * Also used by the overwrite-mode consumer (overwrite.c). */
-RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
-{
-	uint64_t now = rb_now_ns();
-
-	if (rb_stuck_clock(rb, cons, now))
-		return 0;
-	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
-		return 0;
-	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
-		return 0;
-	return rb_recover_stuck(rb, cons, prod, 0);
 }
 
 /* Where a consume call starts: cons at the hold cursor while records are
@@ -227,7 +54,7 @@ static void finish_cursor(struct ringbuf *rb, ringbuf_hold_fn hfn, uint64_t publ
 		rb->holding = 1;
 	} else {
 		if (cons != published)
-			release_space(rb, published, cons, rb->kind == RB_KIND_USER);
+			rb_release_range(rb, published, cons, rb->kind == RB_KIND_USER);
 		rb->holding = 0;
 	}
 }
@@ -294,7 +121,7 @@ static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold
 			ret = deliver(st, r.len, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
 			cons += r.fp;
 			if (!hfn && cons - published >= batch) {
-				release_space(rb, published, cons, 0);
+				rb_release_range(rb, published, cons, 0);
 				published = cons;
 			}
 			if (ret < 0)
@@ -308,7 +135,7 @@ out:
 
 /* The last record boundary at or below lim, walking from `from` (a
  * boundary) over headers this call has walked already: they are intact
- * until release_space zeroes them. Only for the garbage case below. */
+ * until rb_release_range zeroes them. Only for the garbage case below. */
 static uint64_t boundary_below(struct ringbuf *rb, uint64_t from, uint64_t lim)
 {
 	uint64_t b = from;
@@ -380,7 +207,7 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 				break;
 			}
 			ret = deliver(st, r.len, hdr, cons, fn, hfn, ctx, &cnt, &bytes, &discarded);
-			/* The record stays intact until release_space zeroes
+			/* The record stays intact until rb_release_range zeroes
 			 * it, after the callback. */
 			cons += r.fp;
 			if (rb_unlikely(!hfn && cons - published >= batch)) {
@@ -389,7 +216,7 @@ static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_f
 				if (rb_unlikely(prod - published > rb->size ||
 						cons - published > prod - published))
 					goto garbage;
-				release_space(rb, published, cons, 1);
+				rb_release_range(rb, published, cons, 1);
 				published = cons;
 			}
 			if (ret < 0)
@@ -455,18 +282,6 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
 {
 	return rb_consume_loop(rb, fn, NULL, ctx, n);
-}
-
-/* Where the consumer reads next: its hold cursor while it holds records,
- * else consumer_pos. */
-RB_HIDDEN uint64_t rb_read_cursor(struct ringbuf *rb)
-{
-	return rb->holding ? rb->hold_pos : rb_load_relaxed(rb->consumer_pos);
-}
-
-RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to)
-{
-	release_space(rb, from, to, rb->kind == RB_KIND_USER);
 }
 
 /* Is there a committed (or discarded) record at the consumer position? */

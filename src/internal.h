@@ -109,7 +109,7 @@ static inline uint32_t rb_pgoff_of(const struct ringbuf *rb, uint64_t pos)
 }
 
 /*
- * A source of the consumer manager (consumer.c). User rings and kernel BPF
+ * A source of the consumer manager (manager.c). User rings and kernel BPF
  * rings are sources through rb_ring_source_new(); ftrace.c makes its own.
  * The manager registers `fd` in its epoll (EPOLLIN) and calls the ops.
  */
@@ -154,10 +154,13 @@ RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable)
  * rather than SIGBUS at first touch. */
 RB_HIDDEN int rb_reserve_space(int fd, uint64_t len);
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);
+/* An anonymous ring; opts checked and complete (ringbuf_create, named.c). */
+RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts *opts);
 RB_HIDDEN struct ringbuf *rb_alloc(void);
 RB_HIDDEN void rb_wake(struct ringbuf *rb);
 
-/* shm.c — named rings: creation and attach. */
+/* named.c — named rings: creation and attach (ringbuf_create for every ring).
+ * names.c — the files beside a ring: rb_open_wake_writer. */
 RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 					  const struct ringbuf_opts *opts);
 /* Open the wake FIFO for writing when it was not there at open time. */
@@ -199,16 +202,26 @@ RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***rings);
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
 RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
 			      void *ctx, size_t n);
-RB_HIDDEN uint64_t rb_read_cursor(struct ringbuf *rb);
-/* Zero [from, to) (user rings) and publish consumer_pos = to [C3]. */
-RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to);
 RB_HIDDEN int rb_has_data(struct ringbuf *rb);
-RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now);
-RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
-				uint64_t discarded, int ret);
 RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);
+
+/* Where the consumer reads next: its hold cursor while it holds records,
+ * else consumer_pos. */
+static inline uint64_t rb_read_cursor(const struct ringbuf *rb)
+{
+	return rb->holding ? rb->hold_pos : rb_load_relaxed(rb->consumer_pos);
+}
+
+/* release.c — handing space back. Zero [from, to) when zero (user rings)
+ * and publish consumer_pos = to [C3]; rb_release_space zeroes by kind. */
+RB_HIDDEN void rb_release_range(struct ringbuf *rb, uint64_t from, uint64_t to, int zero);
+RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to);
 /* A new consumer finishes a release its killed predecessor left half done. */
 RB_HIDDEN void rb_release_repair(struct ringbuf *rb);
+
+/* stats.c — counters and the end of every consume loop. */
+RB_HIDDEN int rb_consume_result(struct ringbuf *rb, size_t cnt, uint64_t bytes,
+				uint64_t discarded, int ret);
 RB_HIDDEN void rb_stat_add(struct ringbuf *rb, size_t field_off, uint64_t v);
 RB_HIDDEN void rb_stat_own(struct ringbuf *rb, size_t field_off, uint64_t v);
 #define RB_STAT(rb, field, v) rb_stat_add((rb), offsetof(struct ringbuf_stats, field), (v))
@@ -217,9 +230,13 @@ RB_HIDDEN void rb_stat_own(struct ringbuf *rb, size_t field_off, uint64_t v);
 RB_HIDDEN int rb_overwrite_make_room(struct ringbuf *rb, uint64_t prod, uint64_t len);
 RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
 
-/* recover.c — dead producers. Called by the consumer when it has been
- * stopped at the same not-yet-committed record; returns 1 when the record
- * at cons was recovered (its header now says DISCARD), 0 otherwise. */
+/* recover.c — a consumer stopped at a record not yet committed, and dead
+ * producers. rb_stopped_at: the consumer is stopped at cons (every consume
+ * loop calls it); it runs the "stuck since" clock (rb_stuck_clock) and,
+ * past recover_ms, rb_recover_stuck. Both return 1 when the record at cons
+ * was recovered (its header now says DISCARD), 0 otherwise. */
+RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod);
+RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now);
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force);
 /* Overwrite's reclaim needs the space of the record at pos (ending by
  * limit): 1 when it was BUSY with a dead owner and is now a DISCARD. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Overwrite mode's shared-memory words and the helpers ring.c and consume.c
- * need from it. Not installed. docs/DESIGN.md, "Overwrite mode", explains
- * the protocol; overwrite.c implements it. */
+/* Overwrite mode's shared-memory word read_pos, which overwrite.c moves
+ * and consume.c reads (rb_has_data). Not installed. docs/DESIGN.md,
+ * "Overwrite mode", explains the protocol; overwrite.c implements it. */
 #ifndef RB_OVERWRITE_H
 #define RB_OVERWRITE_H
 
@@ -21,9 +21,5 @@ static inline uint64_t *rb_read_pos(const struct ringbuf *rb)
 {
 	return (uint64_t *)(void *)((uint8_t *)rb->consumer_pos + RINGBUF_CONS_READ_POS_OFF);
 }
-
-/* consume.c: the consumer is stopped at a record not yet committed at cons;
- * returns 1 when recover.c recovered it (its header now says DISCARD). */
-RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod);
 
 #endif /* RB_OVERWRITE_H */

@@ -183,6 +183,55 @@ RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos, uint64_t li
 	return 1;
 }
 
+/* A stop at the same position again: count the wait in the stall
+ * statistics once it passes RINGBUF_STALL_US (this handle only). */
+static void note_stall(struct ringbuf *rb, uint64_t now)
+{
+	uint64_t since = rb->stuck_since_ns, limit = since + RINGBUF_STALL_US * 1000ULL;
+
+	if (now < limit)
+		return;
+	if (rb->stuck_seen_ns < limit) {
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stalls), 1);
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - since);
+	} else {
+		rb_stat_own(rb, offsetof(struct ringbuf_stats, busy_stall_ns), now - rb->stuck_seen_ns);
+	}
+	rb->stuck_seen_ns = now;
+}
+
+/* The consumer is stopped at cons: start the "stuck since" clock unless it
+ * already runs for this position. 1 when it was started just now.
+ * (Consumer-private state.) */
+RB_HIDDEN int rb_stuck_clock(struct ringbuf *rb, uint64_t cons, uint64_t now)
+{
+	if (rb->stuck_pos == cons && rb->stuck_since_ns) {
+		note_stall(rb, now);
+		return 0;
+	}
+	rb->stuck_pos = cons;
+	rb->stuck_since_ns = now;
+	rb->stuck_seen_ns = now;
+	return 1;
+}
+
+/* The consumer stopped at a record not yet committed. A record that stays
+ * so past the ring's timeout may belong to a dead producer: rb_recover_stuck
+ * below decides. Returns 1 when the record was recovered and can be
+ * skipped. Used by every consume loop (consume.c, overwrite.c). */
+RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
+{
+	uint64_t now = rb_now_ns();
+
+	if (rb_stuck_clock(rb, cons, now))
+		return 0;
+	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
+		return 0;
+	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
+		return 0;
+	return rb_recover_stuck(rb, cons, prod, 0);
+}
+
 RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod, int force)
 {
 	int at_cons;

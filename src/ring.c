@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ring: mapping, creation and the producer side.
+ * The ring: mapping, the anonymous ring, and the producer side (reserve,
+ * commit, wake). ringbuf_create is in named.c, the wake FIFO in names.c.
  *
  * docs/DESIGN.md explains the protocol; the tags [P1].. [C5] name the ordered
  * accesses of its table. In short: producers claim space with one CAS on
@@ -39,13 +40,6 @@ RB_HIDDEN struct ringbuf *rb_alloc(void)
 	return rb;
 }
 
-static int valid_size(uint64_t size)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-
-	return size >= page && (size & (size - 1)) == 0 && (size % page) == 0 &&
-	       size <= (1ULL << 32);
-}
 
 /*
  * Map a user ring from fd: meta, consumer and producer pages, then the data
@@ -123,20 +117,6 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 	rb_store_release(&m->magic, RINGBUF_MAGIC);
 }
 
-/* The caller's options, checked: flags we know, a mode of permission bits
- * only (no setuid, setgid or sticky bit on a file others map). */
-static int check_opts(const struct ringbuf_opts *in, struct ringbuf_opts *o)
-{
-	int err = rb_opts_copy(o, sizeof(*o), in, "ringbuf_opts");
-
-	if (err)
-		return err;
-	if (o->flags & ~RINGBUF_F_OVERWRITE)
-		return rb_errorf(EINVAL, "unknown ring flags 0x%x", o->flags & ~RINGBUF_F_OVERWRITE);
-	if (o->mode & ~0777U)
-		return rb_errorf(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
-	return 0;
-}
 
 /* Give the file all its pages now: a full tmpfs says ENOSPC here, instead
  * of SIGBUS in a producer later. */
@@ -149,24 +129,14 @@ RB_HIDDEN int rb_reserve_space(int fd, uint64_t len)
 	return -err;
 }
 
-struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
+/* An anonymous ring (ringbuf_create without a name, named.c): a sealed
+ * memfd, an eventfd to wake through. opts: checked and complete. */
+RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts *opts)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct ringbuf_opts o;
+	const struct ringbuf_opts o = *opts;
 	struct ringbuf *rb;
 	int err;
-
-	rb_clear_detail();
-	err = check_opts(opts, &o);
-	if (err)
-		return NULL;
-	if (!valid_size(size)) {
-		rb_errorf(EINVAL, "size %zu is not a power of two, a multiple of the page size "
-			  "and at most 4 GiB", size);
-		return NULL;
-	}
-	if (name)
-		return rb_create_named(name, size, &o);
 
 	rb = rb_alloc();
 	if (!rb)

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
  * Named rings: creation, attach, validation of a file we did not write,
- * producer slots, the consumer claim and the wake FIFO.
+ * unlink; and ringbuf_create itself, which makes a named ring here or an
+ * anonymous one (ring.c).
  *
  * A name without '/' is a POSIX shared memory object (/dev/shm/NAME, what
  * shm_open uses), and so is "/NAME" with no other slash, as shm_open(3)
  * users write it; any other name with '/' is a path to a regular file
  * (tmpfs, hugetlbfs, ...). Next to it lives the wake FIFO:
  * /dev/shm/NAME.wake or PATH.wake. Both are reached through the
- * directory's fd, never through a symbolic link (see "names" below and
+ * directory's fd, never through a symbolic link (names.c, and
  * docs/THREAT.md).
  *
  * Everything in the file is untrusted when we open it: the meta page is
  * mapped alone and validated before anything else is mapped, and the ring
  * keeps private copies of every size it computes with.
  *
- * Producer slots and the consumer claim are in live.c.
+ * Producer slots and the consumer claim are in live.c, the name and the
+ * wake FIFO in names.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -33,201 +35,32 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-
-/* ---- names ---- */
-
-/*
- * Everything beside the ring is reached through one directory fd, by its
- * last path component, never following a symbolic link (O_NOFOLLOW,
- * AT_SYMLINK_NOFOLLOW, O_EXCL/mkfifoat when creating), and whatever is
- * opened is checked on its fd (fstat: file type, owner) before it is used.
- * Modes and owners are set with fchmod/fchown on the fd we checked, never by
- * path. docs/THREAT.md says what this defends against.
- */
-struct names {
-	int dirfd;                  /* the directory of the ring (O_PATH) */
-	char obj[NAME_MAX + 1];     /* the ring: last component */
-	char wake[NAME_MAX + 1];    /* its wake FIFO: obj + ".wake" */
-};
-
-static void names_close(struct names *n)
-{
-	if (n->dirfd >= 0)
-		close(n->dirfd);
-	n->dirfd = -1;
-}
-
-/* A name without '/' lives in /dev/shm (what shm_open uses); a path in its
- * directory. The directory part is the caller's to choose and is followed
- * as given; the last component never is. */
-static int parse_name(const char *name, struct names *n)
-{
-	char dir[PATH_MAX];
-	const char *slash, *base;
-	size_t len;
-
-	n->dirfd = -1;
-	if (!name || !*name)
-		return rb_errorf(EINVAL, "empty ring name");
-	/* As shm_open(3): "/x" with no other slash is the shm object x. */
-	if (name[0] == '/' && name[1] && !strchr(name + 1, '/'))
-		name++;
-	len = strlen(name);
-	slash = strrchr(name, '/');
-	base = slash ? slash + 1 : name;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return rb_errorf(EINVAL, "ring name '%s' does not end in a file name", name);
-	if (strlen(base) + sizeof(".wake") > sizeof(n->obj) || len >= sizeof(dir))
-		return rb_errorf(ENAMETOOLONG, "ring name '%s' is too long", name);
-	if (!slash)
-		snprintf(dir, sizeof(dir), "/dev/shm");
-	else if (slash == name)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name);
-	snprintf(n->obj, sizeof(n->obj), "%s", base);
-	snprintf(n->wake, sizeof(n->wake), "%s.wake", base);
-	n->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (n->dirfd < 0)
-		return rb_errorf(errno, "cannot open the directory %s of ring '%s': %s", dir,
-				 name, strerror(errno));
-	return 0;
-}
-
-/* The ring file itself: never through a symbolic link; O_NONBLOCK so that a
- * FIFO planted under the ring's name cannot block us (it fails the S_ISREG
- * check after). */
-static int open_obj(const struct names *n, int flags, mode_t mode)
-{
-	return openat(n->dirfd, n->obj, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
-}
-
-static const char *file_kind(mode_t m)
-{
-	return S_ISLNK(m) ? "a symbolic link" : S_ISREG(m) ? "a regular file" :
-	       S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : "a special file";
-}
-
-/* Who may own a wake FIFO we use: the ring's owner, ourselves (a consumer
- * that re-created it) or root. */
-static int wake_owner_ok(uid_t owner, uid_t ring_uid)
-{
-	return owner == ring_uid || owner == geteuid() || owner == 0;
-}
-
-/* The wake FIFO, opened O_RDWR even by producers: a FIFO with a writer and
- * no reader makes write() raise SIGPIPE, which would kill every producer
- * the moment the consumer dies. Nobody but the consumer reads it. Only a
- * FIFO is ever opened: the name is checked first (lstat-like), the fd after
- * (same inode, still a FIFO, an owner we accept). Negative errno with the
- * detail set. */
-static int open_wake(const struct names *n, uid_t ring_uid)
-{
-	struct stat pre, st;
-	int fd;
-
-	if (fstatat(n->dirfd, n->wake, &pre, AT_SYMLINK_NOFOLLOW))
-		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
-	if (!S_ISFIFO(pre.st_mode))
-		return rb_errorf(EBADMSG, "%s is %s, not the ring's wake FIFO: refusing to use it",
-				 n->wake, file_kind(pre.st_mode));
-	if (!wake_owner_ok(pre.st_uid, ring_uid))
-		return rb_errorf(EPERM, "wake FIFO %s belongs to uid %u, not to the ring's owner %u",
-				 n->wake, (unsigned)pre.st_uid, (unsigned)ring_uid);
-	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
-	if (fstat(fd, &st) || st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
-		close(fd);
-		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being opened", n->wake);
-	}
-	return fd;
-}
-
-/* Create the wake FIFO (mkfifoat: fails when anything is there) and open
- * it. The fd must be the FIFO we just made — ours, one link — before its
- * owner and mode are set through it. Returns the fd or a negative errno
- * with the detail set. *made is set once the name exists (so a failure
- * after that removes it). */
-static int make_wake(const struct names *n, mode_t mode, uid_t uid, gid_t gid, int *made)
-{
-	struct stat st;
-	int fd;
-
-	if (mkfifoat(n->dirfd, n->wake, 0600))
-		return rb_errorf(errno, "cannot create wake FIFO %s: %s", n->wake, strerror(errno));
-	*made = 1;
-	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return rb_errorf(errno, "cannot open the wake FIFO %s just made: %s", n->wake,
-				 strerror(errno));
-	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
-		close(fd);
-		*made = 0; /* not ours any more: leave it alone */
-		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being made", n->wake);
-	}
-	/* chown first: it may clear mode bits. */
-	if (uid != st.st_uid && geteuid() == 0 && fchown(fd, uid, gid)) {
-		int err = errno;
-
-		close(fd);
-		return rb_errorf(err, "cannot give wake FIFO %s to uid %u: %s", n->wake,
-				 (unsigned)uid, strerror(err));
-	}
-	if (fchmod(fd, mode & 0777)) {
-		int err = errno;
-
-		close(fd);
-		return rb_errorf(err, "cannot set the mode of wake FIFO %s: %s", n->wake,
-				 strerror(err));
-	}
-	return fd;
-}
-
-/* At create: a FIFO of ours left by a ring of this name that was never
- * unlinked is stale (we just created the ring exclusively): replace it.
- * Anything else under NAME.wake is not ours to delete. */
-static int make_wake_at_create(const struct names *n, mode_t mode, int *made)
-{
-	struct stat st;
-	int fd = make_wake(n, mode, geteuid(), getegid(), made);
-
-	if (fd != -EEXIST)
-		return fd;
-	if (fstatat(n->dirfd, n->wake, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISFIFO(st.st_mode) && st.st_uid == geteuid()) {
-		if (unlinkat(n->dirfd, n->wake, 0) && errno != ENOENT)
-			return rb_errorf(errno, "cannot remove stale wake FIFO %s: %s", n->wake,
-					 strerror(errno));
-		return make_wake(n, mode, geteuid(), getegid(), made);
-	}
-	return rb_errorf(EEXIST, "%s already exists and is not a wake FIFO of this user "
-			 "(it is %s): not touching it; remove it or choose another name",
-			 n->wake, file_kind(st.st_mode));
-}
-
-RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb)
-{
-	struct names n;
-	struct stat st;
-	int fd, expect = -1;
-
-	if (!rb->name || fstat(rb->fd, &st) || parse_name(rb->name, &n))
-		return -EINVAL;
-	fd = open_wake(&n, st.st_uid);
-	names_close(&n);
-	if (fd < 0)
-		return fd;
-	/* Two threads may race here: one fd wins, the other is closed. */
-	if (!rb_cas_acq_rel(&rb->wake_wfd, &expect, fd)) {
-		close(fd);
-		return 0;
-	}
-	return 0;
-}
+#include "names.h"
 
 /* ---- create ---- */
+
+static int valid_size(uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return size >= page && (size & (size - 1)) == 0 && (size % page) == 0 &&
+	       size <= (1ULL << 32);
+}
+
+/* The caller's options, checked: flags we know, a mode of permission bits
+ * only (no setuid, setgid or sticky bit on a file others map). */
+static int check_opts(const struct ringbuf_opts *in, struct ringbuf_opts *o)
+{
+	int err = rb_opts_copy(o, sizeof(*o), in, "ringbuf_opts");
+
+	if (err)
+		return err;
+	if (o->flags & ~RINGBUF_F_OVERWRITE)
+		return rb_errorf(EINVAL, "unknown ring flags 0x%x", o->flags & ~RINGBUF_F_OVERWRITE);
+	if (o->mode & ~0777U)
+		return rb_errorf(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
+	return 0;
+}
 
 /* opts: checked by ringbuf_create (mode within 0777). */
 RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
@@ -240,7 +73,7 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 	struct names n;
 	int err, created = 0, made_wake = 0;
 
-	if (parse_name(name, &n))
+	if (rb_names_parse(name, &n))
 		return NULL;
 	rb = rb_alloc();
 	if (!rb)
@@ -251,7 +84,7 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 		goto fail_errno;
 	/* Made 0600 and exclusive (O_EXCL never follows a link), then given
 	 * its mode through the fd: the umask does not change what was asked. */
-	rb->fd = open_obj(&n, O_RDWR | O_CREAT | O_EXCL, 0600);
+	rb->fd = rb_names_open_obj(&n, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (rb->fd < 0)
 		goto fail_errno;
 	created = 1;
@@ -268,7 +101,7 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 		errno = -err;
 		goto fail_errno;
 	}
-	err = make_wake_at_create(&n, mode, &made_wake);
+	err = rb_wake_make_at_create(&n, mode, &made_wake);
 	if (err < 0)
 		goto fail;
 	rb->wake_rfd = rb->wake_wfd = err;
@@ -278,7 +111,7 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 	err = rb_attach_roles(rb, RINGBUF_PRODUCER | RINGBUF_CONSUMER);
 	if (err)
 		goto fail;
-	names_close(&n);
+	rb_names_close(&n);
 	return rb;
 fail_errno:
 	rb_errorf(errno, "cannot create ring '%s': %s", name, strerror(errno));
@@ -289,7 +122,7 @@ fail:
 		unlinkat(n.dirfd, n.obj, 0);
 	if (made_wake)
 		unlinkat(n.dirfd, n.wake, 0);
-	names_close(&n);
+	rb_names_close(&n);
 	ringbuf_free(rb);
 	errno = err;
 	return NULL;
@@ -345,7 +178,7 @@ static int64_t verify_ring(int fd, const char *name, struct stat *st, struct rin
 			return rb_errorf(errno, "cannot stat ring '%s': %s", name, strerror(errno));
 		if (!S_ISREG(st->st_mode))
 			return rb_errorf(EBADMSG, "'%s' is %s, not a ring", name,
-					 file_kind(st->st_mode));
+					 rb_file_kind(st->st_mode));
 		if ((uint64_t)st->st_size < page) {
 			ds = rb_errorf(EBADMSG, "not a ring: file of %lld bytes has no meta page",
 				       (long long)st->st_size);
@@ -392,7 +225,7 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 		rb_errorf(EINVAL, "open takes no flags (the ring has its own)");
 		return NULL;
 	}
-	if (parse_name(name, &n))
+	if (rb_names_parse(name, &n))
 		return NULL;
 	rb = rb_alloc();
 	if (!rb)
@@ -401,7 +234,7 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 	if (!rb->name)
 		goto fail_errno;
 	/* An observer needs read permission only. */
-	rb->fd = open_obj(&n, observer ? O_RDONLY : O_RDWR, 0);
+	rb->fd = rb_names_open_obj(&n, observer ? O_RDONLY : O_RDWR, 0);
 	if (rb->fd < 0)
 		goto fail_errno;
 	ds = verify_ring(rb->fd, name, &st, &copy);
@@ -418,14 +251,14 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 	}
 	if (observer) {
 		rb->role = RINGBUF_OBSERVER; /* no FIFO, no slot, no claim */
-		names_close(&n);
+		rb_names_close(&n);
 		return rb;
 	}
-	err = open_wake(&n, st.st_uid);
+	err = rb_wake_open(&n, st.st_uid);
 	if (err == -ENOENT && (role & RINGBUF_CONSUMER)) {
 		/* Re-made with the ring file's own owner and permissions, never
 		 * with anything read from the ring's memory. */
-		err = make_wake(&n, st.st_mode & 0777, st.st_uid, st.st_gid, &made_wake);
+		err = rb_wake_make(&n, st.st_mode & 0777, st.st_uid, st.st_gid, &made_wake);
 	}
 	if (err >= 0) {
 		rb->wake_wfd = err;
@@ -439,7 +272,7 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 	err = rb_attach_roles(rb, role);
 	if (err)
 		goto fail;
-	names_close(&n);
+	rb_names_close(&n);
 	return rb;
 fail_errno:
 	rb_errorf(errno, "cannot open ring '%s': %s", name ? name : "", strerror(errno));
@@ -447,7 +280,7 @@ fail:
 	err = errno;
 	if (made_wake)
 		unlinkat(n.dirfd, n.wake, 0);
-	names_close(&n);
+	rb_names_close(&n);
 	if (rb)
 		rb->role = 0;
 	ringbuf_free(rb);
@@ -472,9 +305,9 @@ int ringbuf_unlink(const char *name)
 	int fd, err = 0;
 
 	rb_clear_detail();
-	if (parse_name(name, &n))
+	if (rb_names_parse(name, &n))
 		return -errno;
-	fd = open_obj(&n, O_RDONLY, 0);
+	fd = rb_names_open_obj(&n, O_RDONLY, 0);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			err = rb_errorf(EBADMSG, "'%s' is a symbolic link, not a ring: not removed", name);
@@ -501,11 +334,11 @@ int ringbuf_unlink(const char *name)
 	}
 	/* Its FIFO, when it is one we would use; anything else stays. */
 	if (fstatat(n.dirfd, n.wake, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISFIFO(now.st_mode) && wake_owner_ok(now.st_uid, st.st_uid) &&
+	    S_ISFIFO(now.st_mode) && rb_wake_owner_ok(now.st_uid, st.st_uid) &&
 	    unlinkat(n.dirfd, n.wake, 0) && errno != ENOENT)
 		err = rb_errorf(errno, "cannot unlink %s: %s", n.wake, strerror(errno));
 out:
-	names_close(&n);
+	rb_names_close(&n);
 	return err;
 }
 
@@ -519,11 +352,11 @@ RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode)
 	struct names n;
 	int fd, err;
 
-	if (parse_name(name, &n))
+	if (rb_names_parse(name, &n))
 		return -errno;
-	fd = open_obj(&n, flags, mode);
+	fd = rb_names_open_obj(&n, flags, mode);
 	err = errno;
-	names_close(&n);
+	rb_names_close(&n);
 	if (fd < 0)
 		return rb_errorf(err, "cannot open '%s'%s: %s", name,
 				 err == ELOOP ? " (a symbolic link)" : "", strerror(err));
@@ -540,13 +373,30 @@ RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd)
 
 	if (fstat(fd, &st))
 		return rb_errorf(errno, "cannot check '%s': %s", name, strerror(errno));
-	if (parse_name(name, &n))
+	if (rb_names_parse(name, &n))
 		return -errno;
 	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
 		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
 	else if (unlinkat(n.dirfd, n.obj, 0))
 		err = rb_errorf(errno, "cannot unlink '%s': %s", name, strerror(errno));
-	names_close(&n);
+	rb_names_close(&n);
 	return err;
+}
+
+/* Every ring starts here: options and size checked, then a named ring
+ * (below) or an anonymous one (ring.c). */
+struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
+{
+	struct ringbuf_opts o;
+
+	rb_clear_detail();
+	if (check_opts(opts, &o))
+		return NULL;
+	if (!valid_size(size)) {
+		rb_errorf(EINVAL, "size %zu is not a power of two, a multiple of the page size "
+			  "and at most 4 GiB", size);
+		return NULL;
+	}
+	return name ? rb_create_named(name, size, &o) : rb_create_anon(size, &o);
 }
