@@ -1,5 +1,5 @@
 /*
- * The wakeup protocol of libringbuf (src/ring.c commit(), src/consume.c
+ * The wakeup protocol of libringbuf (src/produce.c commit(), src/consume.c
  * rb_consume() and ringbuf_wait_prepare(), src/manager.c poll()).
  *
  * Claim: a consumer that sleeps with no timeout never sleeps forever while

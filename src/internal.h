@@ -148,7 +148,7 @@ RB_HIDDEN int rb_idle_wait(struct rb_idle *idle);
 /* A consume delivered something: the idle spell is over. */
 static inline void rb_idle_end(struct rb_idle *idle) { idle->since_ns = 0; }
 
-/* ring.c */
+/* ring.c — the handle and its mapping. */
 RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable);
 /* posix_fallocate the whole file: 0, or -ENOSPC (and other errors) now
  * rather than SIGBUS at first touch. */
@@ -157,6 +157,8 @@ RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts)
 /* An anonymous ring; opts checked and complete (ringbuf_create, named.c). */
 RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts *opts);
 RB_HIDDEN struct ringbuf *rb_alloc(void);
+
+/* produce.c — producers: reserve, commit, and the wakeup. */
 RB_HIDDEN void rb_wake(struct ringbuf *rb);
 
 /* named.c — named rings: creation and attach (ringbuf_create for every ring).
