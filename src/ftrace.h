@@ -129,32 +129,7 @@ RB_HIDDEN int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct
 RB_HIDDEN int rb_ft_walk(const uint8_t *buf, size_t len, ringbuf_ftrace_fn fn, void *ctx,
 			 struct rb_ft_cursor *out);
 
-/* ftrace_format.c — events/<sys>/<name>/format files, for the tool. */
-struct rb_ft_field {
-	char name[64];
-	char type[64];
-	uint32_t offset;
-	uint32_t size;
-	int is_signed;
-	int is_string;        /* char[] or __data_loc char[] */
-	int is_data_loc;      /* __data_loc: u32 = len << 16 | offset */
-};
-struct rb_ft_format {
-	char system[64];
-	char name[96];
-	uint32_t id;
-	int nfields;          /* common_* fields first */
-	struct rb_ft_field fields[48];
-};
-/* Parse the text of a format file. 0 or -EINVAL. */
-RB_HIDDEN int rb_ft_format_parse(const char *text, size_t len, struct rb_ft_format *f);
-/* Read and parse <tracefs>/events/<sys>/<name>/format. */
-RB_HIDDEN int rb_ft_format_load(const char *tracefs, const char *sys, const char *name,
-				struct rb_ft_format *f);
-/* Print the non-common fields of a payload as "name=value ..." into buf
- * (always NUL terminated). Bounds-checked against size. Returns the length. */
-RB_HIDDEN size_t rb_ft_format_print(const struct rb_ft_format *f, const void *data,
-				    uint32_t size, char *buf, size_t buflen);
+/* ftrace_format.c — tracefs itself. */
 /* Find tracefs: opts path, the usual mount points, /proc/mounts; mount it
  * on /sys/kernel/tracing when mount is set. Writes the path to out. */
 RB_HIDDEN int rb_ft_find_tracefs(const char *given, int mount, char *out, size_t outlen);

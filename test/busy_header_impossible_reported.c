@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: forges BUSY headers with the library's own stamp maker (rb_hdr_make, src/internal.h) */
 /* A BUSY header no producer could have written — a stamp naming a slot
  * beyond the table, or a length past producer_pos — is corruption, not a
  * record to wait for: ringbuf_poll(-1) returns -EBADMSG (it used to sleep

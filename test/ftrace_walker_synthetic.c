@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: calls the internal sub-buffer walker (rb_ft_walk, src/ftrace.h) directly */
 /* The sub-buffer walker on hand-built sub-buffers (no kernel needed): data
  * events with the length in type_len and in array[0], a time extend, an
  * absolute time stamp (top bits from the clock), a discarded event and the

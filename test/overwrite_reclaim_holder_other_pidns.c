@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: reads and writes the reclaim lock in struct ringbuf (src/internal.h) */
 /* The overwrite reclaim lock is judged by the holder's slot lock, not its
  * pid. A live producer in another pid namespace (unshare -p -f; its pid
  * there, written where the lock word used to keep a pid, names no process

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: writes holders' stamps into the reclaim lock of struct ringbuf (src/internal.h) */
 /* The reclaim lock (meta.reclaim_lock, the holder's stamp) of an overwrite
  * ring: a holder that died is taken over, so overwriting goes on; a live
  * holder that never lets go makes reservations that need room fail with

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: reads the producers' slots in struct ringbuf (src/internal.h) */
 /* Producer slots are never lost. More producers than there are slots exit
  * without ringbuf_free (as a crash would, between records); a producer that
  * attaches after them still gets a slot of its own, so when it dies

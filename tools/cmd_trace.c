@@ -6,10 +6,8 @@
  * each event decoded by its format file. The instance is removed on exit,
  * also on SIGINT/SIGTERM/SIGHUP and when the reader of stdout goes away.
  *
- * Uses the library's internal format decoder (src/ftrace_format.c:
- * rb_ft_format_load/_print, rb_ft_find_tracefs, rb_ft_write_file), which the
- * static library provides: the only place the tool needs src/ internals,
- * since the public API gives raw ftrace events, not their decoding.
+ * Public API only: the instance's setup and the events' decoding by their
+ * format files are the tool's own (tracefs.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,9 +27,9 @@
 
 #include <ringbuf.h>
 
-#include "../src/ftrace.h"  /* the format decoder: library internals */
 #include "cli.h"
 #include "rings.h"
+#include "tracefs.h"
 
 #define MAX_EVENTS 32
 #define MAX_CPUS   256
@@ -83,7 +81,7 @@ static void on_signal(int sig)
 }
 
 struct fmt_tab {
-	struct rb_ft_format *f;
+	struct trace_format *f;
 	int n, cap;
 	const char *tracefs;
 };
@@ -95,7 +93,7 @@ struct trace_ctx {
 	char line[8192];
 };
 
-static const struct rb_ft_format *fmt_find(struct fmt_tab *t, uint32_t id)
+static const struct trace_format *fmt_find(struct fmt_tab *t, uint32_t id)
 {
 	for (int i = 0; i < t->n; i++)
 		if (t->f[i].id == id)
@@ -105,8 +103,8 @@ static const struct rb_ft_format *fmt_find(struct fmt_tab *t, uint32_t id)
 
 static int fmt_add(struct fmt_tab *t, const char *sys, const char *name)
 {
-	struct rb_ft_format f;
-	int r = rb_ft_format_load(t->tracefs, sys, name, &f);
+	struct trace_format f;
+	int r = trace_format_load(t->tracefs, sys, name, &f);
 
 	if (r < 0)
 		return r;
@@ -114,7 +112,7 @@ static int fmt_add(struct fmt_tab *t, const char *sys, const char *name)
 		return 0;
 	if (t->n == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 16;
-		struct rb_ft_format *nf = realloc(t->f, (size_t)cap * sizeof(*nf));
+		struct trace_format *nf = realloc(t->f, (size_t)cap * sizeof(*nf));
 
 		if (!nf)
 			return -ENOMEM;
@@ -152,7 +150,7 @@ static int inst_write(const char *file, const char *val)
 	 * cannot tell once the write is no longer inlined here. */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", inst_dir, file) >= sizeof(path))
 		return -ENAMETOOLONG;
-	return rb_ft_write_file(path, val);
+	return tracefs_write(path, val);
 }
 
 static void remove_instance(void)
@@ -246,7 +244,7 @@ static void fix_prev_state(char *fields, size_t cap)
 static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 {
 	struct trace_ctx *t = vctx;
-	const struct rb_ft_format *f = NULL;
+	const struct trace_format *f = NULL;
 	uint16_t type = 0;
 	int32_t pid = 0;
 	char fields[6144];
@@ -257,7 +255,7 @@ static int on_event(void *vctx, const struct ringbuf_ftrace_event *ev)
 		f = fmt_find(&t->fmts, type);
 	}
 	if (f) {
-		rb_ft_format_print(f, ev->data, ev->size, fields, sizeof(fields));
+		trace_format_print(f, ev->data, ev->size, fields, sizeof(fields));
 		if (!strcmp(f->name, "sched_switch"))
 			fix_prev_state(fields, sizeof(fields));
 	}
@@ -502,7 +500,7 @@ int cmd_trace(int argc, char **argv)
 	if (optind < argc - (list && optind == argc - 1))
 		return cli_usage("trace", "unexpected argument '%s'", argv[optind]);
 	if (list || reset) {
-		r = rb_ft_find_tracefs(NULL, 1, tracefs, sizeof(tracefs));
+		r = tracefs_find(tracefs, sizeof(tracefs));
 		if (r < 0) {
 			cli_errf("trace", NULL, "tracefs not found and not mountable: %s", cli_strerror(r));
 			return CLI_EXIT_FAIL;
@@ -522,7 +520,7 @@ int cmd_trace(int argc, char **argv)
 		if (opt == 'n')
 			t->max_count = strtoull(optarg, NULL, 10);
 
-	r = rb_ft_find_tracefs(NULL, 1, tracefs, sizeof(tracefs));
+	r = tracefs_find(tracefs, sizeof(tracefs));
 	if (r < 0) {
 		cli_errf("trace", NULL, "tracefs not found and not mountable: %s", cli_strerror(-r));
 		free(t);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* white-box: writes tracefs control files with the library's rb_ft_write_file (src/ftrace.h) */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
