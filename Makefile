@@ -226,11 +226,12 @@ ifeq ($(SAN),asan)
 tests: python
 endif
 endif
-$(PY_MOD): python/ringbuf.c $(STATIC) include/ringbuf.h Makefile
+PY_SRCS := $(wildcard python/*.c)
+$(PY_MOD): $(PY_SRCS) python/binding.h $(STATIC) include/ringbuf.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared \
 		$$($(PYTHON) -c 'import sysconfig; print("-I" + sysconfig.get_paths()["include"])') \
-		-o $@ $< $(STATIC) $(LDLIBS)
+		-o $@ $(PY_SRCS) $(STATIC) $(LDLIBS)
 	cp python/ringbuf.pyi $(@D)/
 # A kernel BPF ring and its producer for the Python tests and the example
 # (built by the test/helpers rule).

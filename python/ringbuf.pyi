@@ -1,4 +1,4 @@
-# Type stubs of the ringbuf extension module (python/ringbuf.c).
+# Type stubs of the ringbuf extension module (python/*.c).
 from types import TracebackType
 from typing import Callable, Optional, Sequence, Union, Protocol
 import os
