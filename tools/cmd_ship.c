@@ -26,6 +26,7 @@
 #include <ringbuf.h>
 
 #include "cli.h"
+#include "ship.h"
 #include "sink.h"
 
 static const struct sink_kind *const sink_kinds[] = { &sink_nats, &sink_kafka };
@@ -60,42 +61,6 @@ static const char ship_help[] =
 "An overwrite-mode ring is shipped without holding (it cannot hold).\n"
 "On a terminal a status line shows shipped, acknowledged, pending, ring fill\n"
 "and dropped counts.\n";
-
-enum { SLOT_SENT, SLOT_ACKED, SLOT_FAILED };
-struct slot {
-	uint64_t pos;
-	int acked;                /* SLOT_* */
-};
-
-struct source {
-	const char *name;
-	struct ringbuf *rb;
-	int is_bpf;
-	char hex[2 * RINGBUF_ID_SZ + 1];
-	struct slot *q;           /* in flight, in ring order: q[head..tail) */
-	uint64_t head, tail;      /* counters; index & qmask */
-	uint64_t qmask;
-	int failed;               /* resend from the oldest unacknowledged */
-	int no_hold;              /* --no-hold, or an overwrite-mode ring */
-	int drained;              /* nothing left to read (one-shot mode) */
-	char prev_id[64];         /* the last message sent, or "" */
-	char released_id[64];     /* the last message released, or "" */
-	uint64_t shipped, acked, resent, failures, released_bytes;
-};
-
-struct shipper {
-	const struct sink_kind *kind;
-	struct sink *sink;
-	struct source *src;
-	int nsrc;
-	int ordered;              /* each message names the one before it */
-	int no_hold;              /* --no-hold */
-	uint64_t nohold_base;
-	int verbose;
-	uint64_t window, inflight;
-	int send_err;             /* last send error of this round */
-	struct source *cur;
-};
 
 static void msg_id(char *buf, size_t len, const char *hex, uint64_t pos)
 {
@@ -313,74 +278,6 @@ static int send_round(struct shipper *sh)
 		total += n;
 	}
 	return total;
-}
-
-/* ---- status ---- */
-
-struct totals {
-	uint64_t shipped, acked, resent, failures, dropped, overwritten, avail, size;
-};
-
-static void sum_up(const struct shipper *sh, struct totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (int i = 0; i < sh->nsrc; i++) {
-		struct source *s = &sh->src[i];
-		struct ringbuf_stats st = { .sz = sizeof(st) };
-
-		t->shipped += s->shipped;
-		t->acked += s->acked;
-		t->resent += s->resent;
-		t->failures += s->failures;
-		if (ringbuf_get_stats(s->rb, &st) == 0) {
-			t->dropped += st.dropped_records;
-			t->overwritten += st.overwritten_records;
-		}
-		t->avail += ringbuf_query(s->rb, RINGBUF_AVAIL_DATA);
-		t->size += ringbuf_query(s->rb, RINGBUF_RING_SIZE);
-	}
-}
-
-static void status_line(const struct shipper *sh)
-{
-	struct totals t;
-
-	sum_up(sh, &t);
-	cli_progress("shipped %" PRIu64 ", acknowledged %" PRIu64 ", pending %" PRIu64
-		     ", ring fill %.1f%%, dropped %" PRIu64 "%s",
-		     t.shipped, t.acked, sh->inflight,
-		     t.size ? 100.0 * (double)t.avail / (double)t.size : 0.0,
-		     t.dropped + t.overwritten, t.failures ? ", resending" : "");
-}
-
-/* complete: everything sent was acknowledged and released. */
-static void print_json(const struct shipper *sh, double secs)
-{
-	struct totals t;
-
-	sum_up(sh, &t);
-	printf("{\"sink\":\"%s\",\"seconds\":%.6f,\"shipped\":%" PRIu64 ",\"acknowledged\":%" PRIu64
-	       ",\"pending\":%" PRIu64 ",\"resent\":%" PRIu64 ",\"failures\":%" PRIu64
-	       ",\"dropped\":%" PRIu64 ",\"overwritten\":%" PRIu64 ",\"records_per_second\":%.0f"
-	       ",\"complete\":%s,\"sources\":[",
-	       sh->kind->scheme, secs, t.shipped, t.acked, sh->inflight, t.resent, t.failures,
-	       t.dropped, t.overwritten, secs > 0 ? (double)t.acked / secs : 0.0,
-	       sh->inflight ? "false" : "true");
-	for (int i = 0; i < sh->nsrc; i++) {
-		const struct source *s = &sh->src[i];
-		struct ringbuf_stats st = { .sz = sizeof(st) };
-
-		ringbuf_get_stats(s->rb, &st);
-		printf("%s{\"name\":", i ? "," : "");
-		cli_json_str(stdout, s->name, strlen(s->name));
-		printf(",\"kind\":\"%s\",\"ring_id\":\"%s\",\"shipped\":%" PRIu64
-		       ",\"acknowledged\":%" PRIu64 ",\"resent\":%" PRIu64 ",\"dropped\":%" PRIu64
-		       ",\"overwritten\":%" PRIu64 ",\"available\":%" PRIu64 ",\"size\":%" PRIu64 "}",
-		       s->is_bpf ? "bpf" : "ring", s->hex, s->shipped, s->acked, s->resent,
-		       st.dropped_records, st.overwritten_records,
-		       ringbuf_query(s->rb, RINGBUF_AVAIL_DATA), ringbuf_query(s->rb, RINGBUF_RING_SIZE));
-	}
-	printf("]}\n");
 }
 
 /* ---- the URL ---- */
