@@ -601,7 +601,7 @@ static int run_user_overwrite(struct run *r)
 
 /* Back-to-back: one thread on one CPU, alternating B2B_BATCH records of
  * producing with consuming them. */
-/* ---- sharded rings (src/shard.c): one shard per producer thread ---- */
+/* ---- sharded rings (src/shard_*.c): one shard per producer thread ---- */
 
 static void shard_produce(struct run *r, int id)
 {
