@@ -251,7 +251,6 @@ struct run {
 	_Atomic int go, stop, prod_done;
 	uint64_t t0;
 	struct checker chk;
-	uint64_t prod_drops[MAX_PROD];
 	void *src;            /* the row's source (ring, queue, pipe, ...) */
 	uint64_t extra;       /* per-row */
 	void *aux;            /* per-row */
@@ -333,7 +332,6 @@ static int harness(struct run *r, prod_fn pf, cons_fn cf, void (*after_stop)(str
 	pthread_t pt[MAX_PROD], ct;
 	struct thr pth[MAX_PROD], cth = { .r = r, .cf = cf };
 	struct timespec ts;
-	uint64_t drops = 0;
 
 	for (int i = 0; i < r->nprod; i++) {
 		pth[i] = (struct thr){ .r = r, .id = i, .pf = pf };
@@ -355,12 +353,10 @@ static int harness(struct run *r, prod_fn pf, cons_fn cf, void (*after_stop)(str
 	if (after_stop)
 		after_stop(r);
 	pthread_join(ct, NULL);
-	for (int i = 0; i < r->nprod; i++)
-		drops += r->prod_drops[i];
 	r->res->mrps = (double)r->chk.count / (double)(atomic_load(&r->chk.last_ns) - r->t0) * 1e3;
-	r->res->drops = (double)(drops + r->chk.gaps * 0);
-	if (r->chk.allow_gaps)
-		r->res->drops = (double)r->chk.gaps;
+	/* User producers retry on a full ring: only a source that may drop
+	 * (overwrite, the kernel's) has any, seen as gaps. */
+	r->res->drops = r->chk.allow_gaps ? (double)r->chk.gaps : 0;
 	return 0;
 }
 
@@ -515,27 +511,12 @@ static void user_consume_manager_busy(struct run *r)
 	ringbuf_consumer_free(c);
 }
 
-static int manager_available(char *why, size_t n)
-{
-	struct ringbuf_consumer *c = ringbuf_consumer_new();
-
-	if (!c) {
-		snprintf(why, n, "consumer manager not available in this build (%s)", strerror(errno));
-		return 0;
-	}
-	ringbuf_consumer_free(c);
-	return 1;
-}
-
 static int run_user(struct run *r, uint32_t cflags, cons_fn cf)
 {
 	RINGBUF_OPTS(o, .flags = cflags);
 	struct ringbuf *rb;
 	int err;
 
-	if ((cf == user_consume_poll || cf == user_consume_manager_busy) &&
-	    !manager_available(r->res->why, sizeof(r->res->why)))
-		return -EOPNOTSUPP;
 	rb = ringbuf_create(NULL, RING_SIZE, &o);
 	if (!rb) {
 		err = errno;
@@ -571,33 +552,7 @@ static int run_user_manager_busy(struct run *r) { return run_user(r, 0, user_con
 static int run_user_poll(struct run *r) { return run_user(r, 0, user_consume_poll); }
 static int run_user_sampled(struct run *r) { r->extra = U_SAMPLED; return run_user(r, 0, user_consume_poll); }
 
-static int overwrite_works(char *why, size_t n)
-{
-	RINGBUF_OPTS(o, .flags = RINGBUF_F_OVERWRITE);
-	struct ringbuf *rb = ringbuf_create(NULL, RING_SIZE, &o);
-	uint64_t v = 1;
-	int ok = 1;
-
-	if (!rb) {
-		snprintf(why, n, "overwrite mode not available (%s)", strerror(errno));
-		return 0;
-	}
-	/* Fill past the end: an overwrite ring must keep accepting. */
-	for (unsigned i = 0; i < 2 * RING_SIZE / 16 && ok; i++)
-		if (ringbuf_output(rb, &v, 8, RINGBUF_NO_WAKEUP))
-			ok = 0;
-	if (!ok)
-		snprintf(why, n, "overwrite mode not available (a full ring refused a record)");
-	ringbuf_free(rb);
-	return ok;
-}
-
-static int run_user_overwrite(struct run *r)
-{
-	if (!overwrite_works(r->res->why, sizeof(r->res->why)))
-		return -EOPNOTSUPP;
-	return run_user(r, RINGBUF_F_OVERWRITE, user_consume_busy);
-}
+static int run_user_overwrite(struct run *r) { return run_user(r, RINGBUF_F_OVERWRITE, user_consume_busy); }
 
 /* Back-to-back: one thread on one CPU, alternating B2B_BATCH records of
  * producing with consuming them. */
@@ -859,8 +814,6 @@ static int run_latency(struct run *r, int (*setup)(struct run *), prod_fn pf, co
 
 static int user_lat_setup(struct run *r)
 {
-	if (!manager_available(r->res->why, sizeof(r->res->why)))
-		return -EOPNOTSUPP;
 	r->src = ringbuf_create(NULL, RING_SIZE, NULL);
 	return r->src ? 0 : -errno;
 }
@@ -1006,12 +959,6 @@ static void mq_teardown(struct run *r)
 	free(q);
 }
 
-/* Producers blocked on a full queue must see the stop. */
-static void mq_after_stop(struct run *r)
-{
-	(void)r;
-}
-
 static void mq_wake_producers(struct mq *q)
 {
 	pthread_mutex_lock(&q->mu);
@@ -1057,7 +1004,7 @@ static int run_mq(struct run *r)
 
 	if (err)
 		return err;
-	err = harness(r, mq_produce, mq_consume, mq_after_stop);
+	err = harness(r, mq_produce, mq_consume, NULL);
 	mq_teardown(r);
 	return err;
 }
@@ -1343,17 +1290,6 @@ static int run_kernel(struct run *r, uint64_t flags, uint32_t sample, enum kcons
 		return -EOPNOTSUPP;
 	}
 #endif
-	if (how == K_OURS_POLL && !manager_available(r->res->why, sizeof(r->res->why)))
-		return -EOPNOTSUPP;
-	if (how == K_OURS_BUSY) {
-		struct ringbuf *t = ringbuf_open_bpf(-1);
-
-		if (!t && errno == EOPNOTSUPP) {
-			snprintf(r->res->why, sizeof(r->res->why), "ringbuf_open_bpf not available in this build");
-			return -EOPNOTSUPP;
-		}
-		ringbuf_free(t);
-	}
 	err = kernel_setup(r, &k, flags, sample);
 	if (err)
 		return err;
