@@ -2,7 +2,7 @@
 # Run the suite: every test program of each build dir given, the tool's
 # end-to-end scripts (test/*.sh), the fuzz targets for a bounded time and
 # the wakeup model. Exit status 0 pass, 77 skip, anything else fail.
-# Last line: "N passed, N failed, N skipped".
+# Last line: "N passed, N failed" (the skips counted on the line before).
 #   TEST_TIMEOUT  seconds per test (default 300)
 #   TEST_FILTER   run only tests whose name contains this
 #   FUZZ_SECONDS  seconds per fuzz target (default 20)
@@ -68,5 +68,6 @@ for s in test/check/*.sh; do
 done
 
 [ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$skip skipped (each with its reason above)"
+echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
