@@ -154,17 +154,24 @@ RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable)
  * rather than SIGBUS at first touch. */
 RB_HIDDEN int rb_reserve_space(int fd, uint64_t len);
 RB_HIDDEN void rb_init_meta(struct ringbuf *rb, const struct ringbuf_opts *opts);
-/* An anonymous ring; opts checked and complete (ringbuf_create, named.c). */
-RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts *opts);
+/* An anonymous ring; opts checked and complete (ringbuf_create, named.c).
+ * 0 and the ring in *out, or a negative errno. */
+RB_HIDDEN int rb_create_anon(size_t size, const struct ringbuf_opts *opts, struct ringbuf **out);
+/* A handle with nothing open yet; NULL: out of memory (ENOMEM). */
 RB_HIDDEN struct ringbuf *rb_alloc(void);
 
 /* produce.c — producers: reserve, commit, and the wakeup. */
 RB_HIDDEN void rb_wake(struct ringbuf *rb);
 
-/* named.c — named rings: creation and attach (ringbuf_create for every ring).
+/* named.c — named rings: creation and attach; rb_create makes every ring
+ * (ringbuf_create), rb_open and rb_unlink are ringbuf_open_opts and
+ * ringbuf_unlink inside the library. 0 (the ring in *out) or -errno.
  * names.c — the files beside a ring: rb_open_wake_writer. */
-RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
-					  const struct ringbuf_opts *opts);
+RB_HIDDEN int rb_create(const char *name, size_t size, const struct ringbuf_opts *opts,
+			struct ringbuf **out);
+RB_HIDDEN int rb_open(const char *name, int role, const struct ringbuf_opts *opts,
+		      struct ringbuf **out);
+RB_HIDDEN int rb_unlink(const char *name);
 /* Open the wake FIFO for writing when it was not there at open time. */
 RB_HIDDEN int rb_open_wake_writer(struct ringbuf *rb);
 
@@ -256,10 +263,22 @@ RB_HIDDEN void rb_testpoint_hit(const char *name);
 #define rb_testpoint(name) \
 	do { if (rb_unlikely(rb_testpoints_armed)) rb_testpoint_hit(name); } while (0)
 
-/* util.c — errors. Set errno and the thread's detail message
- * (ringbuf_strerror_detail()); returns -err. Every public entry point that
- * can fail clears the detail first (rb_clear_detail), so a detail always
- * belongs to the latest failure or is "". */
+/* util.c — errors (docs/DESIGN.md §14, "Errors"). Internal functions
+ * report a failure by returning a negative errno (a constructor: 0 or
+ * -errno, the object through an out parameter) and never set errno; the
+ * one that knows why writes the thread's detail (ringbuf_strerror_detail())
+ * with rb_detail, which returns -err. A public function clears the detail
+ * on entry (rb_clear_detail) and leaves through one of the boundary
+ * helpers: rb_api_ret (int) or rb_api_ptr (pointer), which set errno on
+ * failure and clear the detail on success, so a detail always belongs to
+ * the latest failure or is "". */
+RB_HIDDEN int rb_detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add to the detail already written (", not removed"). */
+RB_HIDDEN void rb_detail_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+RB_HIDDEN int rb_api_ret(int ret);
+RB_HIDDEN void *rb_api_ptr(int ret, void *obj);
+/* The older style: rb_detail and errno = err. Only for callers not yet
+ * converted (they read errno after a failure). */
 RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern RB_HIDDEN __thread char rb_err_detail[256];
 static inline void rb_clear_detail(void) { rb_err_detail[0] = 0; }

@@ -101,7 +101,7 @@ static int take_slot(struct ringbuf *rb)
 
 		r = rb_lock_try(rb->fd, RINGBUF_LOCK_SLOT(i), F_WRLCK);
 		if (r < 0)
-			return rb_errorf(-r, "cannot lock the ring file (liveness needs "
+			return rb_detail(-r, "cannot lock the ring file (liveness needs "
 					 "open-file-description locks): %s", strerror(-r));
 		if (!r)
 			continue;
@@ -124,7 +124,7 @@ static int take_slot(struct ringbuf *rb)
 	 * orphans are recovered once no slotless producer is alive. */
 	r = rb_lock_try(rb->fd, RINGBUF_LOCK_SLOTLESS, F_RDLCK);
 	if (r <= 0)
-		return rb_errorf(r ? -r : EAGAIN, "cannot take the slotless producers' lock");
+		return rb_detail(r ? -r : EAGAIN, "cannot take the slotless producers' lock");
 	rb_add_relaxed(&m->slotless_users, 1);
 	rb->slotless = 1;
 	rb_store_relaxed(&rb->owner_slot, 0);
@@ -225,10 +225,10 @@ static int take_claim(struct ringbuf *rb)
 	int r = rb_lock_try(rb->fd, RINGBUF_LOCK_CLAIM, F_WRLCK);
 
 	if (r < 0)
-		return rb_errorf(-r, "cannot lock the ring file (liveness needs "
+		return rb_detail(-r, "cannot lock the ring file (liveness needs "
 				 "open-file-description locks): %s", strerror(-r));
 	if (!r)
-		return rb_errorf(EBUSY, "ring is consumed by a live process (pid %u, as it "
+		return rb_detail(EBUSY, "ring is consumed by a live process (pid %u, as it "
 				 "recorded itself)", rb_load_relaxed(&m->consumer_pid));
 	rb_store_relaxed(&m->consumer_pid, rb_self_pid);
 	rb->claim_pid = rb_self_pid;

@@ -56,15 +56,22 @@ static int check_opts(const struct ringbuf_opts *in, struct ringbuf_opts *o)
 	if (err)
 		return err;
 	if (o->flags & ~RINGBUF_F_OVERWRITE)
-		return rb_errorf(EINVAL, "unknown ring flags 0x%x", o->flags & ~RINGBUF_F_OVERWRITE);
+		return rb_detail(EINVAL, "unknown ring flags 0x%x", o->flags & ~RINGBUF_F_OVERWRITE);
 	if (o->mode & ~0777U)
-		return rb_errorf(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
+		return rb_detail(EINVAL, "mode 0%o: only permission bits (0777) are allowed", o->mode);
 	return 0;
 }
 
-/* opts: checked by ringbuf_create (mode within 0777). */
-RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
-					  const struct ringbuf_opts *opts)
+/* A system call failed while making the ring: say so, and which. */
+static int create_failed(const char *name, int err)
+{
+	return rb_detail(err, "cannot create ring '%s': %s", name, strerror(err));
+}
+
+/* opts: checked by rb_create (mode within 0777). 0 and the ring in *out,
+ * or a negative errno with the detail set. */
+static int create_named(const char *name, size_t size, const struct ringbuf_opts *opts,
+			struct ringbuf **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t file_size = RINGBUF_DATA_PGOFF * page + size;
@@ -73,33 +80,37 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 	struct names n;
 	int err, created = 0, made_wake = 0;
 
-	if (rb_names_parse(name, &n))
-		return NULL;
+	err = rb_names_parse(name, &n);
+	if (err)
+		return err;
 	rb = rb_alloc();
-	if (!rb)
-		goto fail_errno;
+	if (!rb || !(rb->name = strdup(name))) {
+		err = create_failed(name, ENOMEM);
+		goto fail;
+	}
 	rb->flags = opts->flags;
-	rb->name = strdup(name);
-	if (!rb->name)
-		goto fail_errno;
 	/* Made 0600 and exclusive (O_EXCL never follows a link), then given
 	 * its mode through the fd: the umask does not change what was asked. */
 	rb->fd = rb_names_open_obj(&n, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (rb->fd < 0)
-		goto fail_errno;
+	if (rb->fd < 0) {
+		err = create_failed(name, -rb->fd);
+		goto fail;
+	}
 	created = 1;
-	if (fchmod(rb->fd, mode) || ftruncate(rb->fd, (off_t)file_size))
-		goto fail_errno;
+	if (fchmod(rb->fd, mode) || ftruncate(rb->fd, (off_t)file_size)) {
+		err = create_failed(name, errno);
+		goto fail;
+	}
 	err = rb_reserve_space(rb->fd, file_size);
 	if (err) {
-		rb_errorf(-err, "cannot reserve %llu bytes for ring '%s': %s",
-			  (unsigned long long)file_size, name, strerror(-err));
+		err = rb_detail(-err, "cannot reserve %llu bytes for ring '%s': %s",
+				(unsigned long long)file_size, name, strerror(-err));
 		goto fail;
 	}
 	err = rb_map_fd(rb, rb->fd, size, 1);
 	if (err) {
-		errno = -err;
-		goto fail_errno;
+		err = create_failed(name, -err);
+		goto fail;
 	}
 	err = rb_wake_make_at_create(&n, mode, &made_wake);
 	if (err < 0)
@@ -112,11 +123,9 @@ RB_HIDDEN struct ringbuf *rb_create_named(const char *name, size_t size,
 	if (err)
 		goto fail;
 	rb_names_close(&n);
-	return rb;
-fail_errno:
-	rb_errorf(errno, "cannot create ring '%s': %s", name, strerror(errno));
+	*out = rb;
+	return 0;
 fail:
-	err = errno;
 	/* Nothing half-made is left behind: only what we created here. */
 	if (created)
 		unlinkat(n.dirfd, n.obj, 0);
@@ -124,8 +133,7 @@ fail:
 		unlinkat(n.dirfd, n.wake, 0);
 	rb_names_close(&n);
 	ringbuf_free(rb);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 /* ---- open ---- */
@@ -137,27 +145,27 @@ static int64_t check_meta(const struct ringbuf_meta *m, uint64_t file_size, size
 	uint64_t ds = m->data_size;
 
 	if (m->magic != RINGBUF_MAGIC)
-		return rb_errorf(EBADMSG, "not a ring: bad magic 0x%016llx",
+		return rb_detail(EBADMSG, "not a ring: bad magic 0x%016llx",
 				 (unsigned long long)m->magic);
 	if (m->version != RINGBUF_FORMAT_VERSION)
-		return rb_errorf(EPROTO, "ring format version %u, this library reads %u",
+		return rb_detail(EPROTO, "ring format version %u, this library reads %u",
 				 m->version, RINGBUF_FORMAT_VERSION);
 	if (m->word_size != sizeof(long))
-		return rb_errorf(EPROTO, "ring made with word size %u, ours is %zu",
+		return rb_detail(EPROTO, "ring made with word size %u, ours is %zu",
 				 m->word_size, sizeof(long));
 	if (m->page_size != page)
-		return rb_errorf(EPROTO, "ring made with page size %u, ours is %zu",
+		return rb_detail(EPROTO, "ring made with page size %u, ours is %zu",
 				 m->page_size, page);
 	if (m->meta_size != sizeof(struct ringbuf_meta))
-		return rb_errorf(EBADMSG, "ring meta_size %u, expected %zu", m->meta_size,
+		return rb_detail(EBADMSG, "ring meta_size %u, expected %zu", m->meta_size,
 				 sizeof(struct ringbuf_meta));
 	if (m->flags & ~RINGBUF_F_OVERWRITE)
-		return rb_errorf(EPROTO, "ring has unknown flags 0x%x", m->flags);
+		return rb_detail(EPROTO, "ring has unknown flags 0x%x", m->flags);
 	if (ds < page || (ds & (ds - 1)) || ds % page || ds > (1ULL << 32))
-		return rb_errorf(EBADMSG, "ring data_size %llu is not a power-of-two multiple "
+		return rb_detail(EBADMSG, "ring data_size %llu is not a power-of-two multiple "
 				 "of the page size", (unsigned long long)ds);
 	if (file_size != RINGBUF_DATA_PGOFF * page + ds)
-		return rb_errorf(EBADMSG, "ring file is %llu bytes, its meta page says %llu",
+		return rb_detail(EBADMSG, "ring file is %llu bytes, its meta page says %llu",
 				 (unsigned long long)file_size,
 				 (unsigned long long)(RINGBUF_DATA_PGOFF * page + ds));
 	return (int64_t)ds;
@@ -175,17 +183,17 @@ static int64_t verify_ring(int fd, const char *name, struct stat *st, struct rin
 
 	for (int tries = 0; tries < 20; tries++) {
 		if (fstat(fd, st))
-			return rb_errorf(errno, "cannot stat ring '%s': %s", name, strerror(errno));
+			return rb_detail(errno, "cannot stat ring '%s': %s", name, strerror(errno));
 		if (!S_ISREG(st->st_mode))
-			return rb_errorf(EBADMSG, "'%s' is %s, not a ring", name,
+			return rb_detail(EBADMSG, "'%s' is %s, not a ring", name,
 					 rb_file_kind(st->st_mode));
 		if ((uint64_t)st->st_size < page) {
-			ds = rb_errorf(EBADMSG, "not a ring: file of %lld bytes has no meta page",
+			ds = rb_detail(EBADMSG, "not a ring: file of %lld bytes has no meta page",
 				       (long long)st->st_size);
 		} else {
 			mp = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
 			if (mp == MAP_FAILED)
-				return rb_errorf(EBADMSG, "not a ring: '%s' cannot be mapped (%s)",
+				return rb_detail(EBADMSG, "not a ring: '%s' cannot be mapped (%s)",
 						 name, strerror(errno));
 			/* [S4] acquire: pairs with rb_init_meta's release of the
 			 * magic; a copy taken after seeing it has the rest. */
@@ -202,7 +210,16 @@ static int64_t verify_ring(int fd, const char *name, struct stat *st, struct rin
 	return ds;
 }
 
-struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringbuf_opts *opts)
+/* A system call failed while opening the ring: say so, and which. */
+static int open_failed(const char *name, int err)
+{
+	return rb_detail(err, "cannot open ring '%s': %s", name ? name : "", strerror(err));
+}
+
+/* ringbuf_open_opts: 0 and the ring in *out, or a negative errno with the
+ * detail set. */
+RB_HIDDEN int rb_open(const char *name, int role, const struct ringbuf_opts *opts,
+		      struct ringbuf **out)
 {
 	const int observer = role == RINGBUF_OBSERVER;
 	struct ringbuf_meta copy;
@@ -213,46 +230,47 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 	int64_t ds;
 	int err, made_wake = 0;
 
-	rb_clear_detail();
-	if (!observer && (role <= 0 || (role & ~(RINGBUF_PRODUCER | RINGBUF_CONSUMER)))) {
-		rb_errorf(EINVAL, "role must be RINGBUF_PRODUCER and/or RINGBUF_CONSUMER, "
-			  "or RINGBUF_OBSERVER alone");
-		return NULL;
-	}
-	if (rb_opts_copy(&o, sizeof(o), opts, "ringbuf_opts"))
-		return NULL;
-	if (o.flags) {
-		rb_errorf(EINVAL, "open takes no flags (the ring has its own)");
-		return NULL;
-	}
-	if (rb_names_parse(name, &n))
-		return NULL;
+	if (!observer && (role <= 0 || (role & ~(RINGBUF_PRODUCER | RINGBUF_CONSUMER))))
+		return rb_detail(EINVAL, "role must be RINGBUF_PRODUCER and/or RINGBUF_CONSUMER, "
+				 "or RINGBUF_OBSERVER alone");
+	err = rb_opts_copy(&o, sizeof(o), opts, "ringbuf_opts");
+	if (err)
+		return err;
+	if (o.flags)
+		return rb_detail(EINVAL, "open takes no flags (the ring has its own)");
+	err = rb_names_parse(name, &n);
+	if (err)
+		return err;
 	rb = rb_alloc();
-	if (!rb)
-		goto fail_errno;
-	rb->name = strdup(name);
-	if (!rb->name)
-		goto fail_errno;
+	if (!rb || !(rb->name = strdup(name))) {
+		err = open_failed(name, ENOMEM);
+		goto fail;
+	}
 	/* An observer needs read permission only. */
 	rb->fd = rb_names_open_obj(&n, observer ? O_RDONLY : O_RDWR, 0);
-	if (rb->fd < 0)
-		goto fail_errno;
-	ds = verify_ring(rb->fd, name, &st, &copy);
-	if (ds < 0)
+	if (rb->fd < 0) {
+		err = open_failed(name, -rb->fd);
 		goto fail;
+	}
+	ds = verify_ring(rb->fd, name, &st, &copy);
+	if (ds < 0) {
+		err = (int)ds;
+		goto fail;
+	}
 	rb->flags = copy.flags;
 	/* Read-write data even for a consumer alone: the consumer zeroes every
 	 * record it consumes (free space is all zero, docs/DESIGN.md). An
 	 * observer maps everything read-only. */
 	err = rb_map_fd(rb, rb->fd, (uint64_t)ds, !observer);
 	if (err) {
-		errno = -err;
-		goto fail_errno;
+		err = open_failed(name, -err);
+		goto fail;
 	}
 	if (observer) {
 		rb->role = RINGBUF_OBSERVER; /* no FIFO, no slot, no claim */
 		rb_names_close(&n);
-		return rb;
+		*out = rb;
+		return 0;
 	}
 	err = rb_wake_open(&n, st.st_uid);
 	if (err == -ENOENT && (role & RINGBUF_CONSUMER)) {
@@ -273,19 +291,26 @@ struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringb
 	if (err)
 		goto fail;
 	rb_names_close(&n);
-	return rb;
-fail_errno:
-	rb_errorf(errno, "cannot open ring '%s': %s", name ? name : "", strerror(errno));
+	*out = rb;
+	return 0;
 fail:
-	err = errno;
 	if (made_wake)
 		unlinkat(n.dirfd, n.wake, 0);
 	rb_names_close(&n);
 	if (rb)
 		rb->role = 0;
 	ringbuf_free(rb);
-	errno = err;
-	return NULL;
+	return err;
+}
+
+struct ringbuf *ringbuf_open_opts(const char *name, int role, const struct ringbuf_opts *opts)
+{
+	struct ringbuf *rb = NULL;
+	int err;
+
+	rb_clear_detail();
+	err = rb_open(name, role, opts, &rb);
+	return rb_api_ptr(err, rb);
 }
 
 struct ringbuf *ringbuf_open(const char *name, int role)
@@ -296,50 +321,56 @@ struct ringbuf *ringbuf_open(const char *name, int role)
 /* Remove a ring: only after checking that what is there is one of our
  * rings, and then only its own FIFO. The name is checked again just before
  * it is unlinked (same inode): whoever could swap it in between could also
- * have deleted it. */
-int ringbuf_unlink(const char *name)
+ * have deleted it. 0 or a negative errno with the detail set. */
+RB_HIDDEN int rb_unlink(const char *name)
 {
 	struct ringbuf_meta copy;
 	struct names n;
 	struct stat st, now;
-	int fd, err = 0;
+	int64_t ds;
+	int fd, err;
 
-	rb_clear_detail();
-	if (rb_names_parse(name, &n))
-		return -errno;
+	err = rb_names_parse(name, &n);
+	if (err)
+		return err;
 	fd = rb_names_open_obj(&n, O_RDONLY, 0);
 	if (fd < 0) {
-		if (errno == ELOOP)
-			err = rb_errorf(EBADMSG, "'%s' is a symbolic link, not a ring: not removed", name);
+		if (fd == -ELOOP)
+			err = rb_detail(EBADMSG, "'%s' is a symbolic link, not a ring: not removed", name);
 		else
-			err = rb_errorf(errno, "cannot check ring '%s': %s", name, strerror(errno));
+			err = rb_detail(-fd, "cannot check ring '%s': %s", name, strerror(-fd));
 		goto out;
 	}
-	if (verify_ring(fd, name, &st, &copy) < 0) {
-		err = -errno;
-		snprintf(rb_err_detail + strlen(rb_err_detail),
-			 sizeof(rb_err_detail) - strlen(rb_err_detail), ": not removed");
-		close(fd);
-		goto out;
-	}
+	ds = verify_ring(fd, name, &st, &copy);
 	close(fd);
+	if (ds < 0) {
+		err = (int)ds;
+		rb_detail_append(": not removed");
+		goto out;
+	}
 	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
-		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
+		err = rb_detail(EAGAIN, "'%s' changed while being checked: not removed", name);
 		goto out;
 	}
 	if (unlinkat(n.dirfd, n.obj, 0)) {
-		err = rb_errorf(errno, "cannot unlink ring '%s': %s", name, strerror(errno));
+		err = rb_detail(errno, "cannot unlink ring '%s': %s", name, strerror(errno));
 		goto out;
 	}
 	/* Its FIFO, when it is one we would use; anything else stays. */
 	if (fstatat(n.dirfd, n.wake, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISFIFO(now.st_mode) && rb_wake_owner_ok(now.st_uid, st.st_uid) &&
 	    unlinkat(n.dirfd, n.wake, 0) && errno != ENOENT)
-		err = rb_errorf(errno, "cannot unlink %s: %s", n.wake, strerror(errno));
+		err = rb_detail(errno, "cannot unlink %s: %s", n.wake, strerror(errno));
 out:
 	rb_names_close(&n);
 	return err;
+}
+
+int ringbuf_unlink(const char *name)
+{
+	rb_clear_detail();
+	return rb_api_ret(rb_unlink(name));
 }
 
 /* ---- other files beside rings ---- */
@@ -350,16 +381,18 @@ out:
 RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode)
 {
 	struct names n;
-	int fd, err;
+	int fd;
 
-	if (rb_names_parse(name, &n))
-		return -errno;
+	fd = rb_names_parse(name, &n);
+	if (fd < 0) {
+		errno = -fd; /* shard.c reads it */
+		return fd;
+	}
 	fd = rb_names_open_obj(&n, flags, mode);
-	err = errno;
 	rb_names_close(&n);
 	if (fd < 0)
-		return rb_errorf(err, "cannot open '%s'%s: %s", name,
-				 err == ELOOP ? " (a symbolic link)" : "", strerror(err));
+		return rb_errorf(-fd, "cannot open '%s'%s: %s", name,
+				 fd == -ELOOP ? " (a symbolic link)" : "", strerror(-fd));
 	return fd;
 }
 
@@ -373,8 +406,11 @@ RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd)
 
 	if (fstat(fd, &st))
 		return rb_errorf(errno, "cannot check '%s': %s", name, strerror(errno));
-	if (rb_names_parse(name, &n))
-		return -errno;
+	err = rb_names_parse(name, &n);
+	if (err) {
+		errno = -err; /* shard.c reads it */
+		return err;
+	}
 	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
 		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
@@ -385,18 +421,29 @@ RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd)
 }
 
 /* Every ring starts here: options and size checked, then a named ring
- * (below) or an anonymous one (ring.c). */
-struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
+ * (above) or an anonymous one (ring.c). 0 and the ring in *out, or a
+ * negative errno with the detail set. */
+RB_HIDDEN int rb_create(const char *name, size_t size, const struct ringbuf_opts *opts,
+			struct ringbuf **out)
 {
 	struct ringbuf_opts o;
+	int err;
+
+	err = check_opts(opts, &o);
+	if (err)
+		return err;
+	if (!valid_size(size))
+		return rb_detail(EINVAL, "size %zu is not a power of two, a multiple of the page "
+				 "size and at most 4 GiB", size);
+	return name ? create_named(name, size, &o, out) : rb_create_anon(size, &o, out);
+}
+
+struct ringbuf *ringbuf_create(const char *name, size_t size, const struct ringbuf_opts *opts)
+{
+	struct ringbuf *rb = NULL;
+	int err;
 
 	rb_clear_detail();
-	if (check_opts(opts, &o))
-		return NULL;
-	if (!valid_size(size)) {
-		rb_errorf(EINVAL, "size %zu is not a power of two, a multiple of the page size "
-			  "and at most 4 GiB", size);
-		return NULL;
-	}
-	return name ? rb_create_named(name, size, &o) : rb_create_anon(size, &o);
+	err = rb_create(name, size, opts, &rb);
+	return rb_api_ptr(err, rb);
 }

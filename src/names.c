@@ -46,7 +46,7 @@ RB_HIDDEN int rb_names_parse(const char *name, struct names *n)
 
 	n->dirfd = -1;
 	if (!name || !*name)
-		return rb_errorf(EINVAL, "empty ring name");
+		return rb_detail(EINVAL, "empty ring name");
 	/* As shm_open(3): "/x" with no other slash is the shm object x. */
 	if (name[0] == '/' && name[1] && !strchr(name + 1, '/'))
 		name++;
@@ -54,9 +54,9 @@ RB_HIDDEN int rb_names_parse(const char *name, struct names *n)
 	slash = strrchr(name, '/');
 	base = slash ? slash + 1 : name;
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return rb_errorf(EINVAL, "ring name '%s' does not end in a file name", name);
+		return rb_detail(EINVAL, "ring name '%s' does not end in a file name", name);
 	if (strlen(base) + sizeof(".wake") > sizeof(n->obj) || len >= sizeof(dir))
-		return rb_errorf(ENAMETOOLONG, "ring name '%s' is too long", name);
+		return rb_detail(ENAMETOOLONG, "ring name '%s' is too long", name);
 	if (!slash)
 		snprintf(dir, sizeof(dir), "/dev/shm");
 	else if (slash == name)
@@ -67,7 +67,7 @@ RB_HIDDEN int rb_names_parse(const char *name, struct names *n)
 	snprintf(n->wake, sizeof(n->wake), "%s.wake", base);
 	n->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (n->dirfd < 0)
-		return rb_errorf(errno, "cannot open the directory %s of ring '%s': %s", dir,
+		return rb_detail(errno, "cannot open the directory %s of ring '%s': %s", dir,
 				 name, strerror(errno));
 	return 0;
 }
@@ -77,7 +77,9 @@ RB_HIDDEN int rb_names_parse(const char *name, struct names *n)
  * check after). */
 RB_HIDDEN int rb_names_open_obj(const struct names *n, int flags, mode_t mode)
 {
-	return openat(n->dirfd, n->obj, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
+	int fd = openat(n->dirfd, n->obj, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
+
+	return fd < 0 ? -errno : fd;
 }
 
 RB_HIDDEN const char *rb_file_kind(mode_t m)
@@ -105,19 +107,19 @@ RB_HIDDEN int rb_wake_open(const struct names *n, uid_t ring_uid)
 	int fd;
 
 	if (fstatat(n->dirfd, n->wake, &pre, AT_SYMLINK_NOFOLLOW))
-		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
+		return rb_detail(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
 	if (!S_ISFIFO(pre.st_mode))
-		return rb_errorf(EBADMSG, "%s is %s, not the ring's wake FIFO: refusing to use it",
+		return rb_detail(EBADMSG, "%s is %s, not the ring's wake FIFO: refusing to use it",
 				 n->wake, rb_file_kind(pre.st_mode));
 	if (!rb_wake_owner_ok(pre.st_uid, ring_uid))
-		return rb_errorf(EPERM, "wake FIFO %s belongs to uid %u, not to the ring's owner %u",
+		return rb_detail(EPERM, "wake FIFO %s belongs to uid %u, not to the ring's owner %u",
 				 n->wake, (unsigned)pre.st_uid, (unsigned)ring_uid);
 	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return rb_errorf(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
+		return rb_detail(errno, "cannot open wake FIFO %s: %s", n->wake, strerror(errno));
 	if (fstat(fd, &st) || st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
 		close(fd);
-		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being opened", n->wake);
+		return rb_detail(EBADMSG, "wake FIFO %s was replaced while being opened", n->wake);
 	}
 	return fd;
 }
@@ -133,30 +135,30 @@ RB_HIDDEN int rb_wake_make(const struct names *n, mode_t mode, uid_t uid, gid_t 
 	int fd;
 
 	if (mkfifoat(n->dirfd, n->wake, 0600))
-		return rb_errorf(errno, "cannot create wake FIFO %s: %s", n->wake, strerror(errno));
+		return rb_detail(errno, "cannot create wake FIFO %s: %s", n->wake, strerror(errno));
 	*made = 1;
 	fd = openat(n->dirfd, n->wake, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return rb_errorf(errno, "cannot open the wake FIFO %s just made: %s", n->wake,
+		return rb_detail(errno, "cannot open the wake FIFO %s just made: %s", n->wake,
 				 strerror(errno));
 	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
 		close(fd);
 		*made = 0; /* not ours any more: leave it alone */
-		return rb_errorf(EBADMSG, "wake FIFO %s was replaced while being made", n->wake);
+		return rb_detail(EBADMSG, "wake FIFO %s was replaced while being made", n->wake);
 	}
 	/* chown first: it may clear mode bits. */
 	if (uid != st.st_uid && geteuid() == 0 && fchown(fd, uid, gid)) {
 		int err = errno;
 
 		close(fd);
-		return rb_errorf(err, "cannot give wake FIFO %s to uid %u: %s", n->wake,
+		return rb_detail(err, "cannot give wake FIFO %s to uid %u: %s", n->wake,
 				 (unsigned)uid, strerror(err));
 	}
 	if (fchmod(fd, mode & 0777)) {
 		int err = errno;
 
 		close(fd);
-		return rb_errorf(err, "cannot set the mode of wake FIFO %s: %s", n->wake,
+		return rb_detail(err, "cannot set the mode of wake FIFO %s: %s", n->wake,
 				 strerror(err));
 	}
 	return fd;
@@ -175,11 +177,11 @@ RB_HIDDEN int rb_wake_make_at_create(const struct names *n, mode_t mode, int *ma
 	if (fstatat(n->dirfd, n->wake, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISFIFO(st.st_mode) && st.st_uid == geteuid()) {
 		if (unlinkat(n->dirfd, n->wake, 0) && errno != ENOENT)
-			return rb_errorf(errno, "cannot remove stale wake FIFO %s: %s", n->wake,
+			return rb_detail(errno, "cannot remove stale wake FIFO %s: %s", n->wake,
 					 strerror(errno));
 		return rb_wake_make(n, mode, geteuid(), getegid(), made);
 	}
-	return rb_errorf(EEXIST, "%s already exists and is not a wake FIFO of this user "
+	return rb_detail(EEXIST, "%s already exists and is not a wake FIFO of this user "
 			 "(it is %s): not touching it; remove it or choose another name",
 			 n->wake, rb_file_kind(st.st_mode));
 }

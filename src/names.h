@@ -19,7 +19,8 @@ struct names {
  * 0, or a negative errno with the detail set. */
 RB_HIDDEN int rb_names_parse(const char *name, struct names *n);
 RB_HIDDEN void rb_names_close(struct names *n);
-/* The ring file itself, never through a symbolic link. fd or -1 (errno). */
+/* The ring file itself, never through a symbolic link. fd or negative
+ * errno (no detail: the caller names what it was doing). */
 RB_HIDDEN int rb_names_open_obj(const struct names *n, int flags, mode_t mode);
 RB_HIDDEN const char *rb_file_kind(mode_t m);
 RB_HIDDEN int rb_wake_owner_ok(uid_t owner, uid_t ring_uid);

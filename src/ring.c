@@ -22,6 +22,7 @@
 #include "internal.h"
 #include "overwrite.h" /* read_pos, set up by rb_init_meta */
 
+/* A handle with nothing open yet; NULL: out of memory. */
 RB_HIDDEN struct ringbuf *rb_alloc(void)
 {
 	struct ringbuf *rb = calloc(1, sizeof(*rb));
@@ -125,8 +126,9 @@ RB_HIDDEN int rb_reserve_space(int fd, uint64_t len)
 }
 
 /* An anonymous ring (ringbuf_create without a name, named.c): a sealed
- * memfd, an eventfd to wake through. opts: checked and complete. */
-RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts *opts)
+ * memfd, an eventfd to wake through. opts: checked and complete. 0 and the
+ * ring in *out, or a negative errno. */
+RB_HIDDEN int rb_create_anon(size_t size, const struct ringbuf_opts *opts, struct ringbuf **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const struct ringbuf_opts o = *opts;
@@ -135,45 +137,46 @@ RB_HIDDEN struct ringbuf *rb_create_anon(size_t size, const struct ringbuf_opts 
 
 	rb = rb_alloc();
 	if (!rb)
-		return NULL;
+		return -ENOMEM;
 	rb->flags = o.flags;
 	rb->role = RINGBUF_PRODUCER | RINGBUF_CONSUMER;
 	rb->fd = memfd_create("ringbuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (rb->fd < 0)
+	if (rb->fd < 0 || ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * page + size))) {
+		err = -errno;
 		goto fail;
-	if (ftruncate(rb->fd, (off_t)(RINGBUF_DATA_PGOFF * page + size)))
-		goto fail;
+	}
 	err = rb_reserve_space(rb->fd, RINGBUF_DATA_PGOFF * page + size);
 	if (err) {
-		rb_errorf(-err, "cannot reserve %zu bytes for the ring: %s",
-			  RINGBUF_DATA_PGOFF * page + size, strerror(-err));
+		err = rb_detail(-err, "cannot reserve %zu bytes for the ring: %s",
+				RINGBUF_DATA_PGOFF * page + size, strerror(-err));
 		goto fail;
 	}
 	/* Fork children share the memfd: none of them can shrink it under
 	 * the others (SIGBUS) or grow it. */
-	if (fcntl(rb->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-		goto fail;
-	err = rb_map_fd(rb, rb->fd, size, 1);
-	if (err) {
-		errno = -err;
+	if (fcntl(rb->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		err = -errno;
 		goto fail;
 	}
+	err = rb_map_fd(rb, rb->fd, size, 1);
+	if (err)
+		goto fail;
 	rb_init_meta(rb, &o);
 	/* Anonymous rings wake through an eventfd, shared with fork children. */
 	rb->wake_rfd = rb->wake_wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (rb->wake_rfd < 0)
+	if (rb->wake_rfd < 0) {
+		err = -errno;
 		goto fail;
+	}
 	/* A producer slot, so a fork child that dies mid-record is recovered
 	 * (children take their own slot on first reserve: rb_reslot). */
 	err = rb_attach_roles(rb, RINGBUF_PRODUCER | RINGBUF_CONSUMER);
 	if (err)
 		goto fail;
-	return rb;
+	*out = rb;
+	return 0;
 fail:
-	err = errno;
 	ringbuf_free(rb);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 void ringbuf_free(struct ringbuf *rb)

@@ -15,9 +15,29 @@
 
 #include "internal.h"
 
-/* ---- error detail ---- */
+/* ---- errors and their detail (docs/DESIGN.md §14, "Errors") ---- */
 
 RB_HIDDEN __thread char rb_err_detail[256];
+
+RB_HIDDEN int rb_detail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rb_err_detail, sizeof(rb_err_detail), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+RB_HIDDEN void rb_detail_append(const char *fmt, ...)
+{
+	size_t n = strlen(rb_err_detail);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rb_err_detail + n, sizeof(rb_err_detail) - n, fmt, ap);
+	va_end(ap);
+}
 
 RB_HIDDEN int rb_errorf(int err, const char *fmt, ...)
 {
@@ -28,6 +48,28 @@ RB_HIDDEN int rb_errorf(int err, const char *fmt, ...)
 	va_end(ap);
 	errno = err;
 	return -err;
+}
+
+/* The public boundary, the one place a failure becomes errno. A success
+ * clears the detail: an internal step that failed and was recovered from
+ * (a missing wake FIFO a producer does without) leaves nothing behind. */
+RB_HIDDEN int rb_api_ret(int ret)
+{
+	if (ret < 0)
+		errno = -ret;
+	else
+		rb_clear_detail();
+	return ret;
+}
+
+RB_HIDDEN void *rb_api_ptr(int ret, void *obj)
+{
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	rb_clear_detail();
+	return obj;
 }
 
 const char *ringbuf_strerror_detail(void)
