@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Where tracefs is (found or mounted) and the writing of its control files.
- * (The format-file decoder is the tool's: tools/trace_format.c.)
+ * (The format-file decoder is the tool's: tools/tracefs.c.)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
