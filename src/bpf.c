@@ -60,7 +60,9 @@ static int is_map_fd(int fd)
 	return strcmp(target, "anon_inode:bpf-map") == 0;
 }
 
-struct ringbuf *ringbuf_open_bpf(int map_fd)
+/* ringbuf_open_bpf: 0 and the ring in *out, or a negative errno (no
+ * detail: the errno says it). */
+RB_HIDDEN int rb_bpf_open(int map_fd, struct ringbuf **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct bpf_map_info info;
@@ -69,13 +71,8 @@ struct ringbuf *ringbuf_open_bpf(int map_fd)
 	void *p;
 	int err;
 
-	rb_clear_detail();
-	if (map_fd < 0) {
-		errno = EBADF;
-		return NULL;
-	}
-	if (fcntl(map_fd, F_GETFD) < 0)
-		return NULL; /* errno EBADF */
+	if (map_fd < 0 || fcntl(map_fd, F_GETFD) < 0)
+		return -EBADF;
 	err = map_info(map_fd, &info);
 	if (err)
 		goto fail;
@@ -143,11 +140,21 @@ struct ringbuf *ringbuf_open_bpf(int map_fd)
 	/* Linux 6.19's overwrite mode (BPF_F_RB_OVERWRITE) has our value. */
 	rb->flags = info.map_flags & RINGBUF_F_OVERWRITE;
 	rb->bpf_map_id = info.id;
-	return rb;
+	*out = rb;
+	return 0;
 fail:
 	ringbuf_free(rb);
-	errno = -err;
-	return NULL;
+	return err;
+}
+
+struct ringbuf *ringbuf_open_bpf(int map_fd)
+{
+	struct ringbuf *rb = NULL;
+	int err;
+
+	rb_clear_detail();
+	err = rb_bpf_open(map_fd, &rb);
+	return rb_api_ptr(err, rb);
 }
 
 /* ---- maps of ring buffers ---- */
@@ -231,10 +238,9 @@ RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***out)
 				continue; /* freed meanwhile */
 			goto out;
 		}
-		rings[n] = ringbuf_open_bpf(fd);
-		err = -errno;
+		err = rb_bpf_open(fd, &rings[n]);
 		close(fd);
-		if (!rings[n])
+		if (err)
 			goto out; /* -EINVAL: an inner map that is not a ring buffer */
 		ids[n++] = id;
 	}

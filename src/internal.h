@@ -203,6 +203,9 @@ RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode);
 /* Remove that object, only while the name still is the file behind fd. */
 RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd);
 
+/* bpf.c — ringbuf_open_bpf inside the library: 0 (the ring in *out) or
+ * -errno. */
+RB_HIDDEN int rb_bpf_open(int map_fd, struct ringbuf **out);
 /* bpf.c — every BPF_MAP_TYPE_RINGBUF inside an ARRAY_OF_MAPS/HASH_OF_MAPS,
  * opened with ringbuf_open_bpf; *rings is malloc'ed. Count or -errno. */
 RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***rings);

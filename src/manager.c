@@ -116,23 +116,32 @@ static int add_ring(struct ringbuf_consumer *c, struct ringbuf *rb, int owns,
 
 /* ---- the manager ---- */
 
-struct ringbuf_consumer *ringbuf_consumer_new(void)
+static int consumer_new(struct ringbuf_consumer **out)
 {
 	struct ringbuf_consumer *c = calloc(1, sizeof(*c));
+	int err;
 
-	rb_clear_detail();
 	if (!c)
-		return NULL;
+		return -ENOMEM;
 	rb_idle_init(&c->idle);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epfd < 0) {
-		int err = errno;
-
+		err = -errno;
 		free(c);
-		errno = err;
-		return NULL;
+		return err;
 	}
-	return c;
+	*out = c;
+	return 0;
+}
+
+struct ringbuf_consumer *ringbuf_consumer_new(void)
+{
+	struct ringbuf_consumer *c = NULL;
+	int err;
+
+	rb_clear_detail();
+	err = consumer_new(&c);
+	return rb_api_ptr(err, c);
 }
 
 /* Takes src on success (ops->destroy at ringbuf_consumer_free); on failure
@@ -180,8 +189,8 @@ int ringbuf_consumer_add(struct ringbuf_consumer *c, struct ringbuf *rb,
 {
 	rb_clear_detail();
 	if (!c || !rb || !fn)
-		return -EINVAL;
-	return add_ring(c, rb, 0, fn, ctx);
+		return rb_api_ret(-EINVAL);
+	return rb_api_ret(add_ring(c, rb, 0, fn, ctx));
 }
 
 int ringbuf_consumer_add_bpf(struct ringbuf_consumer *c, int map_fd,
@@ -192,14 +201,14 @@ int ringbuf_consumer_add_bpf(struct ringbuf_consumer *c, int map_fd,
 
 	rb_clear_detail();
 	if (!c || !fn)
-		return -EINVAL;
-	rb = ringbuf_open_bpf(map_fd);
-	if (!rb)
-		return -errno;
+		return rb_api_ret(-EINVAL);
+	err = rb_bpf_open(map_fd, &rb);
+	if (err)
+		return rb_api_ret(err);
 	err = add_ring(c, rb, 1, fn, ctx);
 	if (err)
 		ringbuf_free(rb);
-	return err;
+	return rb_api_ret(err);
 }
 
 /* Consume every marked source, clearing the marks. A callback's error
@@ -379,11 +388,12 @@ int ringbuf_consumer_wait_prepare(struct ringbuf_consumer *c)
 
 struct ringbuf *ringbuf_consumer_ring(const struct ringbuf_consumer *c, unsigned int idx)
 {
-	if (!c || idx >= c->cnt || !c->src[idx]->rb) {
-		errno = c ? ENOENT : EINVAL;
-		return NULL;
-	}
-	return c->src[idx]->rb;
+	rb_clear_detail();
+	if (!c)
+		return rb_api_ptr(-EINVAL, NULL);
+	if (idx >= c->cnt || !c->src[idx]->rb)
+		return rb_api_ptr(-ENOENT, NULL);
+	return rb_api_ptr(0, c->src[idx]->rb);
 }
 
 int ringbuf_consumer_ring_cnt(const struct ringbuf_consumer *c)

@@ -131,6 +131,12 @@ int main(void)
 	expect("consumer_add_bpf: bad fd", ret < 0, ret, EBADF, NULL);
 	ret = ringbuf_consumer_add(c, rb, count, NULL);
 	expect_clean("consumer_add", ret == 0);
+	PRIME();
+	ret = ringbuf_consumer_add(c, rb, count, NULL);
+	expect("consumer_add: twice", ret < 0, ret, EEXIST, NULL);
+	PRIME();
+	rb2 = ringbuf_consumer_ring(c, 7);
+	expect("consumer_ring: no such index", !rb2, 0, ENOENT, NULL);
 
 	/* ftrace sources: options are checked before tracefs is looked for */
 	{
