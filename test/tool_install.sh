@@ -5,7 +5,8 @@
 # the installed public header and library alone (no -Isrc, no build tree)
 # and the two-process example runs; `make uninstall` leaves no file behind
 # (library, header, tool, pkg-config file, man pages, completion); the
-# version is 0.2.0 everywhere (Makefile, header, tool, pkg-config).
+# version is 0.2.0 everywhere (Makefile, header, tool, pkg-config); the
+# Python module imports from where it is installed.
 set -u
 case "${RINGBUF:-}" in *asan*|*tsan*) echo "skip: the install check runs in the plain build"; exit 77;; esac
 command -v pkg-config >/dev/null || { echo "skip: pkg-config is not installed"; exit 77; }
@@ -52,6 +53,30 @@ out=$("$prefix/two_shared") || fail "two_processes exited $?"
 [ "$(echo "$out" | grep -c '^from pid [0-9]*: #[0-9] hello [0-9]$')" = 10 ] || fail "two_processes printed: $out"
 ldd "$prefix/two_shared" | grep -q "$prefix/lib/libringbuf.so.0" || fail "rpath not used: $(ldd "$prefix/two_shared")"
 
+# The Python module: installed where the system Python looks. For this
+# prefix, import it from there and use it; for PREFIX=/usr/local (the
+# README's install step, staged under DESTDIR) its directory must be on
+# /usr/bin/python3's default sys.path.
+py=/usr/bin/python3
+if [ -f build/python/ringbuf.so ] && [ -x $py ]; then
+	site=$(ls -d "$prefix"/lib/python3*/dist-packages 2>/dev/null)
+	ls "$site"/ringbuf*.so >/dev/null 2>&1 || fail "Python module not installed under $prefix/lib"
+	out=$(cd / && PYTHONPATH="$site" $py -c 'import ringbuf
+with ringbuf.Ring(1 << 16) as rb:
+    rb.output(b"installed")
+    print(rb.consume_batch())' 2>&1) || fail "import the installed module: $out"
+	[ "$out" = "[b'installed']" ] || fail "installed module consumed: $out"
+	make -s install-python PREFIX=/usr/local DESTDIR="$prefix/stage" BUILD=build >/dev/null || fail "make install-python PREFIX=/usr/local"
+	m=$(cd "$prefix/stage" && ls usr/local/lib/python3*/dist-packages/ringbuf*.so 2>/dev/null)
+	[ -n "$m" ] || fail "PREFIX=/usr/local: no module staged"
+	$py -c 'import sys; sys.exit(0 if sys.argv[1] in sys.path else 1)' "/$(dirname "$m")" ||
+		fail "/$(dirname "$m") is not on $py's sys.path"
+	rm -rf "$prefix/stage"
+	py_note=", the Python module"
+else
+	echo "note: the Python module is not built (python3-dev): its install is not checked"
+fi
+
 # Uninstall removes everything make install put there (the Python module's
 # directory aside, which uninstall-python empties).
 make -s uninstall PREFIX="$prefix" BUILD=build >/dev/null || fail "make uninstall"
@@ -59,4 +84,4 @@ rm -f "$prefix"/two_shared "$prefix"/cc.err
 for e in examples/*.c; do rm -f "$prefix/$(basename "$e" .c)"; done
 left=$(find "$prefix" \( -type f -o -type l \) | sed "s|^$prefix/||")
 [ -z "$left" ] || fail "make uninstall left: $left"
-[ $fails = 0 ] && echo "ok: $n man pages, completion, examples against the installed library, uninstall" || exit 1
+[ $fails = 0 ] && echo "ok: $n man pages, completion, examples against the installed library${py_note:-}, uninstall" || exit 1
