@@ -295,15 +295,15 @@ static int online_cpus(int *out, int max)
 	return n;
 }
 
-int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf_ftrace_opts *opts,
-				ringbuf_ftrace_fn fn, void *ctx)
+/* The number of CPUs added, or a negative errno. */
+static int add_ftrace(struct ringbuf_consumer *c, const struct ringbuf_ftrace_opts *opts,
+		      ringbuf_ftrace_fn fn, void *ctx)
 {
 	struct ringbuf_ftrace_opts o;
 	char tracefs[PATH_MAX], base[PATH_MAX + 256];
 	int cpus[1024], ncpu, i, r;
 	struct ft_source *s;
 
-	rb_clear_detail();
 	if (!c || !fn)
 		return -EINVAL;
 	r = rb_opts_copy(&o, sizeof(o), opts, "ringbuf_ftrace_opts");
@@ -378,6 +378,13 @@ int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf
 fail:
 	ft_destroy(&s->base);
 	return r;
+}
+
+int ringbuf_consumer_add_ftrace(struct ringbuf_consumer *c, const struct ringbuf_ftrace_opts *opts,
+				ringbuf_ftrace_fn fn, void *ctx)
+{
+	rb_clear_detail();
+	return rb_api_ret(add_ftrace(c, opts, fn, ctx));
 }
 
 int ringbuf_consumer_ftrace_stats(const struct ringbuf_consumer *c, int cpu,

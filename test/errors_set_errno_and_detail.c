@@ -140,6 +140,12 @@ int main(void)
 
 	/* ftrace sources: options are checked before tracefs is looked for */
 	{
+		RINGBUF_FTRACE_OPTS(o, .method = 99);
+		PRIME();
+		ret = ringbuf_consumer_add_ftrace(c, &o, event, NULL);
+		expect("consumer_add_ftrace: method", ret < 0, ret, EINVAL, NULL);
+	}
+	{
 		struct { struct ringbuf_ftrace_opts o; uint64_t newer; } big;
 
 		memset(&big, 0, sizeof(big));
