@@ -63,17 +63,26 @@
 #define FB_NSIZES     3
 static const int fb_sizes[FB_NSIZES] = { 32, 200, 1000 };
 
+/* The anchors the ratios divide by, by index. */
+enum { R_MIN_MMAP = 3, R_MIN_READ, R_TFS_READ, R_TFS_BUF };
+
 static const struct frow frows[] = {
-	{ "ftrace ringbuf auto", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_AUTO },
-	{ "ftrace ringbuf mmap", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_MMAP },
-	{ "ftrace ringbuf read(2)", 0, ours_setup, ours_drain, ours_teardown, RINGBUF_FTRACE_READ },
-	{ "ftrace minimal mmap", 1, min_mmap_setup, min_mmap_drain, min_teardown, 0 },
-	{ "ftrace minimal read(2)", 1, min_read_setup, min_read_drain, min_teardown, 0 },
-	{ "ftrace libtracefs read", 1, tfs_setup, tfs_drain, tfs_teardown, 0 },
-	{ "ftrace libtracefs buffered", 1, tfs_setup, tfs_drain, tfs_teardown, 1 },
+	{ .name = "ftrace ringbuf auto", .setup = ours_setup, .drain = ours_drain,
+	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_AUTO },
+	{ .name = "ftrace ringbuf mmap", .setup = ours_setup, .drain = ours_drain,
+	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_MMAP },
+	{ .name = "ftrace ringbuf read(2)", .setup = ours_setup, .drain = ours_drain,
+	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_READ },
+	[R_MIN_MMAP] = { .name = "ftrace minimal mmap", .anchor = 1, .setup = min_mmap_setup,
+			 .drain = min_mmap_drain, .teardown = min_teardown },
+	[R_MIN_READ] = { .name = "ftrace minimal read(2)", .anchor = 1, .setup = min_read_setup,
+			 .drain = min_read_drain, .teardown = min_teardown },
+	[R_TFS_READ] = { .name = "ftrace libtracefs read", .anchor = 1, .setup = tfs_setup,
+			 .drain = tfs_drain, .teardown = tfs_teardown },
+	[R_TFS_BUF] = { .name = "ftrace libtracefs buffered", .anchor = 1, .setup = tfs_setup,
+			.drain = tfs_drain, .teardown = tfs_teardown, .arg = 1 },
 };
 #define FB_NROWS (sizeof(frows) / sizeof(frows[0]))
-enum { R_MIN_MMAP = 3, R_MIN_READ = 4, R_TFS_READ = 5, R_TFS_BUF = 6 };
 
 int bench_ftrace_selected(const char *filter)
 {
