@@ -368,8 +368,8 @@ int ringbuf_set_idle(struct ringbuf *rb, const struct ringbuf_idle_opts *opts)
 {
 	rb_clear_detail();
 	if (!rb)
-		return -EINVAL;
-	return rb_idle_set(&rb->idle, opts);
+		return rb_api_ret(-EINVAL);
+	return rb_api_ret(rb_idle_set(&rb->idle, opts));
 }
 
 int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeout_ms)

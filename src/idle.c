@@ -53,7 +53,7 @@ RB_HIDDEN int rb_idle_set(struct rb_idle *idle, const struct ringbuf_idle_opts *
 		if (err)
 			return err;
 		if (o.policy > RINGBUF_IDLE_SPIN)
-			return rb_errorf(EINVAL, "unknown idle policy %d", (int)o.policy);
+			return rb_detail(EINVAL, "unknown idle policy %d", (int)o.policy);
 		n.policy = o.policy;
 		/* Fields past the caller's sz read as zero: the defaults. */
 #define TAKE(field) if (o.field) n.field = o.field

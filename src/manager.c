@@ -346,8 +346,8 @@ int ringbuf_consumer_set_idle(struct ringbuf_consumer *c, const struct ringbuf_i
 {
 	rb_clear_detail();
 	if (!c)
-		return -EINVAL;
-	return rb_idle_set(&c->idle, opts);
+		return rb_api_ret(-EINVAL);
+	return rb_api_ret(rb_idle_set(&c->idle, opts));
 }
 
 int ringbuf_consumer_consume(struct ringbuf_consumer *c)

@@ -189,8 +189,8 @@ int ringbuf_sharded_set_idle(struct ringbuf_sharded *s, const struct ringbuf_idl
 {
 	rb_clear_detail();
 	if (!s)
-		return -EINVAL;
-	return rb_idle_set(&s->idle, opts);
+		return rb_api_ret(-EINVAL);
+	return rb_api_ret(rb_idle_set(&s->idle, opts));
 }
 
 int ringbuf_sharded_consume(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void *ctx,

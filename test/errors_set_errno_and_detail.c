@@ -155,6 +155,15 @@ int main(void)
 		ret = ringbuf_consumer_add_ftrace(c, &big.o, event, NULL);
 		expect("consumer_add_ftrace: opts", ret < 0, ret, EINVAL, "not zero");
 	}
+	{
+		RINGBUF_IDLE_OPTS(o, .policy = 99);
+		PRIME();
+		ret = ringbuf_consumer_set_idle(c, &o);
+		expect("consumer_set_idle: policy", ret < 0, ret, EINVAL, "unknown idle policy");
+		PRIME();
+		ret = ringbuf_set_idle(rb, &o);
+		expect("set_idle: policy", ret < 0, ret, EINVAL, "unknown idle policy");
+	}
 	ringbuf_consumer_free(c);
 
 	/* sharded rings */
