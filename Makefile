@@ -35,12 +35,12 @@ TESTLIB   := $(BUILD)/libtestutil.a
 TESTS     := $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c))
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TOOL_SRCS := $(wildcard tools/*.c) $(wildcard bench/*.c)
-TOOL_HDRS := $(wildcard tools/*.h tools/*.def bench/*.h)
+TOOL_HDRS := $(wildcard tools/*.h tools/*.def bench/*.h) test/lib/bpfasm.h
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/*.c))
 
 STATIC    := $(BUILD)/libringbuf.a
 # Every object with its internal (hidden) symbols still linkable: for the
-# white-box tests, the test helpers and the tool. Never installed.
+# white-box tests and the test helpers. Never installed.
 INTERNAL  := $(BUILD)/libringbuf-internal.a
 SHARED    := $(BUILD)/libringbuf.so.$(VERSION)
 TOOL      := $(BUILD)/ringbuf
@@ -138,9 +138,11 @@ ifneq ($(wildcard /usr/include/tracefs/tracefs.h),)
 TOOL_LIBBPF += -DHAVE_LIBTRACEFS $(shell pkg-config --cflags libtracefs 2>/dev/null || echo -I/usr/include/tracefs -I/usr/include/traceevent)
 TOOL_LDLIBS += -ltracefs -ltraceevent
 endif
-$(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(TESTLIB) $(INTERNAL)
+# The tool: its own files and the public library, as a user links it (the
+# archive whose internals are hidden), nothing of the test helpers.
+$(TOOL): $(TOOL_SRCS) $(TOOL_HDRS) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TOOL_LIBBPF) -Itools -Ibench -Itest/lib -o $@ $(TOOL_SRCS) $(TESTLIB) $(INTERNAL) $(LDLIBS) -ldl $(TOOL_LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(TOOL_LIBBPF) -Itools -Ibench -o $@ $(TOOL_SRCS) $(STATIC) $(LDLIBS) -ldl $(TOOL_LDLIBS)
 
 # libFuzzer targets: clang, ASan+UBSan, the library sources compiled in.
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)

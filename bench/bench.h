@@ -3,10 +3,16 @@
 #ifndef RINGBUF_BENCH_H
 #define RINGBUF_BENCH_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* argv[0] == "bench". Returns an exit code (cli.h). */
 int bench_main(int argc, char **argv);
+
+/* Monotonic time in ns; pin the calling thread to cpu (-1: leave it), 0
+ * or -errno (bench/harness.c). */
+uint64_t bench_now_ns(void);
+int bench_pin(int cpu);
 
 /* Machine-wide busy CPU seconds (/proc/stat; -1 when unknown) and our own:
  * what other processes took during a run. */

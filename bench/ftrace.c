@@ -55,9 +55,10 @@
 
 #include "bench.h"
 #include "cli.h"
-#include "ftrace_util.h"
-#include "testutil.h"
 #include "ftrace_rows.h"
+/* The tool's tracefs helpers: by path, since a bare "tracefs.h" finds
+ * libtracefs's header first. */
+#include "../tools/tracefs.h"
 
 #define FB_MAX_ROUNDS 15
 #define FB_NSIZES     3
@@ -102,6 +103,23 @@ static long markers_for(int bytes, double mib)
 	return n < 1000 ? 1000 : n;
 }
 
+/* Write val to the instance's control file (0 or -errno). */
+static int instance_write(const struct fb *f, const char *file, const char *val)
+{
+	char p[700];
+
+	snprintf(p, sizeof(p), "%s/%s", f->t.dir, file);
+	return tracefs_write(p, val);
+}
+
+/* The id of ftrace:print, the markers' event (0: unknown). */
+static uint16_t print_id(const struct fb *f)
+{
+	static struct trace_format fmt;
+
+	return trace_format_load(f->t.tracefs, "ftrace", "print", &fmt) ? 0 : (uint16_t)fmt.id;
+}
+
 /* A child pinned to the producer CPU writes n markers: 8-byte sequence
  * number, then filler up to bytes. */
 static int produce(struct fb *f, uint64_t first, long n, int bytes)
@@ -117,9 +135,10 @@ static int produce(struct fb *f, uint64_t first, long n, int bytes)
 		char buf[4096];
 		int fd;
 
-		if (ft_test_pin(f->cpu) != 0)
+		if (bench_pin(f->cpu) != 0)
 			_exit(1);
-		fd = ft_test_marker_fd(&f->t);
+		snprintf(buf, sizeof(buf), "%s/trace_marker", f->t.dir);
+		fd = open(buf, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			_exit(1);
 		memset(buf, 'x', sizeof(buf));
@@ -168,13 +187,13 @@ static void fb_measure(struct fb *f, size_t row, int s, long n)
 	if (res->skipped)
 		return;
 	/* Empty buffers: opening "trace" for writing with O_TRUNC clears them. */
-	if (ft_test_write(&f->t, "trace", "") < 0) {
+	if (instance_write(f, "trace", "") < 0) {
 		res->skipped = 1;
 		snprintf(res->why, sizeof(res->why), "cannot clear the instance");
 		return;
 	}
 	memset(&f->k, 0, sizeof(f->k));
-	f->k.print_id = ft_test_print_id(&f->t);
+	f->k.print_id = print_id(f);
 	f->k.row = fr->name;
 	f->k.bytes = fb_sizes[s];
 	f->k.min_size = 16 + (uint32_t)fb_sizes[s];
@@ -201,9 +220,9 @@ static void fb_measure(struct fb *f, size_t row, int s, long n)
 		return;
 	}
 	c0 = thread_cpu_ns();
-	t0 = test_now_ns();
+	t0 = bench_now_ns();
 	got = fr->drain(f);
-	t1 = test_now_ns();
+	t1 = bench_now_ns();
 	c1 = thread_cpu_ns();
 	fr->teardown(f);
 	if (got != n || f->k.count != n + warm) {
@@ -283,7 +302,7 @@ int bench_ftrace(const char *filter, int rounds, double mib, int csv, const int 
 	}
 	/* Room for the largest drain, twice over, per CPU. */
 	snprintf(kb, sizeof(kb), "%ld", (long)(mib * 1024 * 2.5) + 1024);
-	ft_test_write(&f.t, "buffer_size_kb", kb);
+	instance_write(&f, "buffer_size_kb", kb);
 	{
 		char p[800], v[32] = "";
 		ssize_t l;
@@ -298,14 +317,14 @@ int bench_ftrace(const char *filter, int rounds, double mib, int csv, const int 
 			close(fd);
 	}
 	if (cpus[1] >= 0)
-		ft_test_pin(cpus[1]);
+		bench_pin(cpus[1]);
 	for (size_t i = 0; i < FB_NROWS; i++)
 		if (!filter || strstr(frows[i].name, filter))
 			total++;
 	total *= rounds * FB_NSIZES;
 	busy0 = bench_machine_busy_s();
 	self0 = bench_self_cpu_s();
-	wall0 = (double)test_now_ns() / 1e9;
+	wall0 = (double)bench_now_ns() / 1e9;
 	for (int round = 0; round < rounds; round++) {
 		for (int s = 0; s < FB_NSIZES; s++) {
 			long n = markers_for(fb_sizes[s], mib);
@@ -324,7 +343,7 @@ int bench_ftrace(const char *filter, int rounds, double mib, int csv, const int 
 	}
 	cli_progress_done();
 	{
-		double wall = (double)test_now_ns() / 1e9 - wall0;
+		double wall = (double)bench_now_ns() / 1e9 - wall0;
 		double others = (bench_machine_busy_s() - busy0) - (bench_self_cpu_s() - self0);
 
 		if (busy0 >= 0)

@@ -26,8 +26,6 @@
 
 #include "bench.h"
 #include "cli.h"
-#include "ftrace_util.h"
-#include "testutil.h"
 #include "ftrace_rows.h"
 
 __attribute__((noreturn, cold)) void fb_error(const struct fchk *k, const char *what,
@@ -188,10 +186,10 @@ long min_mmap_drain(struct fb *f)
 			idle = 0;
 			continue;
 		}
-		uint64_t t0 = test_now_ns();
+		uint64_t t0 = bench_now_ns();
 		int r = ioctl(f->fd, MIN_GET_READER);
 
-		f->sys_ns += test_now_ns() - t0;
+		f->sys_ns += bench_now_ns() - t0;
 		f->sys_calls++;
 		if (r < 0 && errno != EAGAIN)
 			return -errno;
@@ -239,10 +237,10 @@ long min_read_drain(struct fb *f)
 	ssize_t n;
 
 	for (;;) {
-		uint64_t ts, t0 = test_now_ns();
+		uint64_t ts, t0 = bench_now_ns();
 
 		n = read(f->fd, f->buf, f->subbuf);
-		f->sys_ns += test_now_ns() - t0;
+		f->sys_ns += bench_now_ns() - t0;
 		f->sys_calls++;
 		if (n <= 0)
 			break;

@@ -13,7 +13,12 @@
 #include <kbuffer.h>
 #endif
 
-#include "ftrace_util.h"
+/* The benchmark's tracefs instance. */
+struct ft_instance {
+	char tracefs[256];
+	char name[64];            /* rbbench-<pid> */
+	char dir[512];            /* tracefs/instances/name */
+};
 
 /* ---- the check every reader runs on every event ---- */
 
@@ -55,7 +60,7 @@ static inline void fcheck(struct fchk *k, uint64_t ts, const void *data, uint32_
 /* ---- one measurement's context ---- */
 
 struct fb {
-	struct ft_test t;     /* tracefs, instance name and dir */
+	struct ft_instance t; /* tracefs, instance name and dir */
 	int cpu;              /* whose buffer is read (the producer's) */
 	uint32_t subbuf;      /* sub-buffer bytes */
 	struct fchk k;

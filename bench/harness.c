@@ -50,15 +50,15 @@ void bench_find_cpus(void)
 		bench_cpus[0] = bench_cpus[1] = -1;
 }
 
-void bench_pin(int cpu)
+int bench_pin(int cpu)
 {
 	cpu_set_t set;
 
 	if (cpu < 0)
-		return;
+		return 0;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 /* Machine-wide busy CPU time (ns, from /proc/stat) and our own: what other

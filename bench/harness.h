@@ -22,6 +22,8 @@
 
 #include <ringbuf.h>
 
+#include "bench.h"
+
 #define RING_SIZE   (1u << 20)
 #define MAX_PROD    2
 #define SAMPLE_N    500     /* sampled rows: FORCE_WAKEUP every N records */
@@ -158,9 +160,7 @@ extern int bench_idle_spins;    /* --idle-spins */
 extern uint32_t bench_idle_spin_ns;  /* --idle-spin-ns (0: the library's) */
 extern uint8_t bench_body[65536];    /* what producers copy into record bodies */
 
-uint64_t bench_now_ns(void);
 void bench_find_cpus(void);
-void bench_pin(int cpu);
 
 static inline void relax(void)
 {

@@ -9,8 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bpfasm.h"
-#include "bpfprog.h"
+/* The one BPF assembler, shared with the test helpers (test/lib/bpfprog.c):
+ * header-only, so the tool links only the public library. */
+#include "../test/lib/bpfasm.h"
 #include "kbpf.h"
 
 /* Offsets in the array map's value. */
@@ -141,17 +142,25 @@ static int load(struct kbpf *k, uint64_t flags, uint32_t sample, int *refused, c
 int kbpf_open(struct kbpf *k, uint32_t ring_size, size_t len, uint64_t flags,
 	      uint32_t sample, int *refused, char *why, size_t whylen)
 {
+	union bpf_attr a;
 	int err;
 
 	kbpf_init(k, len);
 	*refused = 0;
 	if (!len_ok(len, why, whylen))
 		return -EINVAL;
-	k->map_fd = bpfprog_ringbuf_create(ring_size);
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_RINGBUF;
+	a.max_entries = ring_size;
+	k->map_fd = bpf_sys(BPF_MAP_CREATE, &a);
 	if (k->map_fd < 0) {
 		err = k->map_fd;
-		*refused = bpfprog_refused(err);
-		snprintf(why, whylen, "%s", bpfprog_error());
+		/* a missing privilege or feature (EINVAL: a kernel before 5.8) */
+		*refused = err == -EPERM || err == -ENOSYS || err == -EOPNOTSUPP || err == -524 ||
+			   err == -EINVAL || err == -EACCES;
+		snprintf(why, whylen, "BPF_MAP_CREATE(BPF_MAP_TYPE_RINGBUF, %u bytes) refused "
+			 "(needs CAP_BPF and Linux 5.8+): %s", ring_size, strerror(-err));
+		k->map_fd = -1;
 		return err;
 	}
 	return load(k, flags, sample, refused, why, whylen);

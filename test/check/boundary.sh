@@ -21,5 +21,15 @@ done < <(grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"([./]*/)?src/'
 if grep -nE '^\$\(TOOL\)|^\$\(PY_MOD\)' -A3 Makefile | grep -q -- '-Isrc'; then
 	echo "Makefile: the tool or the Python module is compiled with -Isrc"; bad=1
 fi
+# The tool is its own files and the public library as a user links it:
+# not the test helpers, not the archive with the internals visible. Of
+# test/ it includes only the header-only BPF assembler it shares with them.
+if grep -E '^\$\(TOOL\):' -A3 Makefile | grep -qE 'TESTLIB|INTERNAL|-Itest'; then
+	echo "Makefile: the tool links the test helpers or the internal archive"; bad=1
+fi
+if grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"([./]*/)?test/' tools/*.[ch] bench/*.[ch] |
+	grep -v '"\.\./test/lib/bpfasm\.h"'; then
+	echo "tools/ or bench/ include the test helpers above: the tool uses the public API and its own files"; bad=1
+fi
 [ $bad = 0 ] && echo "library boundary: only $(grep -rlE '^/\* white-box: ' test --include='*.c' --include='*.h' | wc -l) marked white-box tests and fuzz/ include src/"
 exit $bad
