@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "ringbuf.h"
@@ -276,15 +277,23 @@ RB_HIDDEN void rb_testpoint_hit(const char *name);
  * failure and clear the detail on success, so a detail always belongs to
  * the latest failure or is "". */
 RB_HIDDEN int rb_detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Add to the detail already written (", not removed"). */
+/* Add to the detail already written (": not removed"). */
 RB_HIDDEN void rb_detail_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RB_HIDDEN int rb_api_ret(int ret);
 RB_HIDDEN void *rb_api_ptr(int ret, void *obj);
-/* The older style: rb_detail and errno = err. Only for callers not yet
- * converted (they read errno after a failure). */
-RB_HIDDEN int rb_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern RB_HIDDEN __thread char rb_err_detail[256];
 static inline void rb_clear_detail(void) { rb_err_detail[0] = 0; }
+/* A clean-up after a failure calls functions that write their own detail
+ * when they fail too: keep the failure's. */
+struct rb_detail_copy { char text[sizeof(rb_err_detail)]; };
+static inline void rb_detail_save(struct rb_detail_copy *c)
+{
+	memcpy(c->text, rb_err_detail, sizeof(c->text));
+}
+static inline void rb_detail_restore(const struct rb_detail_copy *c)
+{
+	memcpy(rb_err_detail, c->text, sizeof(rb_err_detail));
+}
 /* Copy a caller's options struct (first field size_t sz) into dst, of the
  * library's own size dst_sz (libbpf's convention): fields past the caller's
  * sz read as zero; sz below sizeof(size_t), or a non-zero byte past dst_sz,

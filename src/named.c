@@ -384,14 +384,12 @@ RB_HIDDEN int rb_named_obj_open(const char *name, int flags, mode_t mode)
 	int fd;
 
 	fd = rb_names_parse(name, &n);
-	if (fd < 0) {
-		errno = -fd; /* shard.c reads it */
+	if (fd < 0)
 		return fd;
-	}
 	fd = rb_names_open_obj(&n, flags, mode);
 	rb_names_close(&n);
 	if (fd < 0)
-		return rb_errorf(-fd, "cannot open '%s'%s: %s", name,
+		return rb_detail(-fd, "cannot open '%s'%s: %s", name,
 				 fd == -ELOOP ? " (a symbolic link)" : "", strerror(-fd));
 	return fd;
 }
@@ -405,17 +403,15 @@ RB_HIDDEN int rb_named_obj_unlink(const char *name, int fd)
 	int err = 0;
 
 	if (fstat(fd, &st))
-		return rb_errorf(errno, "cannot check '%s': %s", name, strerror(errno));
+		return rb_detail(errno, "cannot check '%s': %s", name, strerror(errno));
 	err = rb_names_parse(name, &n);
-	if (err) {
-		errno = -err; /* shard.c reads it */
+	if (err)
 		return err;
-	}
 	if (fstatat(n.dirfd, n.obj, &now, AT_SYMLINK_NOFOLLOW) ||
 	    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
-		err = rb_errorf(EAGAIN, "'%s' changed while being checked: not removed", name);
+		err = rb_detail(EAGAIN, "'%s' changed while being checked: not removed", name);
 	else if (unlinkat(n.dirfd, n.obj, 0))
-		err = rb_errorf(errno, "cannot unlink '%s': %s", name, strerror(errno));
+		err = rb_detail(errno, "cannot unlink '%s': %s", name, strerror(errno));
 	rb_names_close(&n);
 	return err;
 }

@@ -51,7 +51,8 @@ struct ringbuf_sharded {
 /* shard_produce.c: a shard being freed is no longer this thread's last. */
 void rb_shard_forget(const struct ringbuf *rb);
 
-/* shard_named.c: a zeroed object of n shards (the shards not made). */
+/* shard_named.c: a zeroed object of n shards (the shards not made); NULL:
+ * out of memory (ENOMEM). */
 struct ringbuf_sharded *rb_shard_alloc(unsigned int n);
 
 #endif

@@ -230,9 +230,10 @@ int ringbuf_sharded_shard_cnt(const struct ringbuf_sharded *s)
 
 struct ringbuf *ringbuf_sharded_shard(const struct ringbuf_sharded *s, unsigned int idx)
 {
-	if (!s || idx >= s->n) {
-		errno = s ? ENOENT : EINVAL;
-		return NULL;
-	}
-	return s->shards[idx];
+	rb_clear_detail();
+	if (!s)
+		return rb_api_ptr(-EINVAL, NULL);
+	if (idx >= s->n)
+		return rb_api_ptr(-ENOENT, NULL);
+	return rb_api_ptr(0, s->shards[idx]);
 }

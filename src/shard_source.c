@@ -152,17 +152,17 @@ int ringbuf_consumer_add_sharded(struct ringbuf_consumer *c, struct ringbuf_shar
 				 ringbuf_sample_fn fn, void *ctx, uint64_t flags)
 {
 	rb_clear_detail();
-	return add_sharded(c, s, 0, fn, ctx, flags);
+	return rb_api_ret(add_sharded(c, s, 0, fn, ctx, flags));
 }
 
-int ringbuf_consumer_add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
-				   ringbuf_sample_fn fn, void *ctx, uint64_t flags)
+/* The number of rings added, or a negative errno. */
+static int add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
+			 ringbuf_sample_fn fn, void *ctx, uint64_t flags)
 {
 	struct ringbuf_sharded *s;
 	struct ringbuf **rings = NULL;
 	int n, err;
 
-	rb_clear_detail();
 	if (!c || !fn || flags)
 		return -EINVAL;
 	n = rb_bpf_open_inner_rings(outer_map_fd, &rings);
@@ -184,4 +184,11 @@ int ringbuf_consumer_add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
 		return err;
 	}
 	return n;
+}
+
+int ringbuf_consumer_add_bpf_array(struct ringbuf_consumer *c, int outer_map_fd,
+				   ringbuf_sample_fn fn, void *ctx, uint64_t flags)
+{
+	rb_clear_detail();
+	return rb_api_ret(add_bpf_array(c, outer_map_fd, fn, ctx, flags));
 }

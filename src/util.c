@@ -39,17 +39,6 @@ RB_HIDDEN void rb_detail_append(const char *fmt, ...)
 	va_end(ap);
 }
 
-RB_HIDDEN int rb_errorf(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rb_err_detail, sizeof(rb_err_detail), fmt, ap);
-	va_end(ap);
-	errno = err;
-	return -err;
-}
-
 /* The public boundary, the one place a failure becomes errno. A success
  * clears the detail: an internal step that failed and was recovered from
  * (a missing wake FIFO a producer does without) leaves nothing behind. */
@@ -88,12 +77,12 @@ RB_HIDDEN int rb_opts_copy(void *dst, size_t dst_sz, const void *src, const char
 		return 0;
 	sz = *(const size_t *)src;
 	if (sz < sizeof(size_t))
-		return rb_errorf(EINVAL, "%s: sz %zu is smaller than the sz field", what, sz);
+		return rb_detail(EINVAL, "%s: sz %zu is smaller than the sz field", what, sz);
 	/* Fields of a newer caller that this library does not know must be
 	 * zero: a request we cannot honour is refused, never ignored. */
 	for (size_t i = dst_sz; i < sz; i++)
 		if (((const uint8_t *)src)[i])
-			return rb_errorf(EINVAL, "%s: byte %zu is not zero and this library "
+			return rb_detail(EINVAL, "%s: byte %zu is not zero and this library "
 					 "knows only %zu bytes", what, i, dst_sz);
 	/* Fields past the caller's sz (an older binary) read as zero. */
 	memcpy(dst, src, sz < dst_sz ? sz : dst_sz);

@@ -179,8 +179,37 @@ int main(void)
 	PRIME();
 	ret = ringbuf_unlink_sharded(name);
 	expect("unlink_sharded: a plain ring", ret < 0, ret, EBADMSG, "not removed");
+	/* A failure after the header was made: the shard's own detail
+	 * survives the clean-up, which removes the header and shard 0. */
+	{
+		char sname[64], taken[80], path[96];
+
+		snprintf(sname, sizeof(sname), "rb-errors-sharded-%d", (int)getpid());
+		snprintf(taken, sizeof(taken), "%s.s1", sname);
+		rb2 = ringbuf_create(taken, sz, NULL);
+		CHECK(rb2);
+		PRIME();
+		s = ringbuf_create_sharded(sname, sz, 2, NULL);
+		expect("create_sharded: shard 1 exists", !s, 0, EEXIST, ".s1': File exists");
+		snprintf(path, sizeof(path), "/dev/shm/%s", sname);
+		CHECK(access(path, F_OK) != 0);
+		snprintf(path, sizeof(path), "/dev/shm/%s.s0", sname);
+		CHECK(access(path, F_OK) != 0);
+		ringbuf_free(rb2);
+		CHECK(ringbuf_unlink(taken) == 0);
+	}
 	s = ringbuf_create_sharded(NULL, sz, 2, NULL);
 	expect_clean("create_sharded", s != NULL);
+	CHECK(s);
+	PRIME();
+	rb2 = ringbuf_sharded_shard(s, 2);
+	expect("sharded_shard: no such index", !rb2, 0, ENOENT, NULL);
+	c = ringbuf_consumer_new();
+	CHECK(c);
+	PRIME();
+	ret = ringbuf_consumer_add_sharded(c, s, count, NULL, RINGBUF_SHARDED_MERGE);
+	expect("consumer_add_sharded: no stamps", ret < 0, ret, EINVAL, NULL);
+	ringbuf_consumer_free(c);
 	ringbuf_sharded_free(s);
 
 	ringbuf_free(rb);
