@@ -116,6 +116,9 @@ RINGBUF_API int  ringbuf_unlink(const char *name);
 /* Why the last failing call of this thread failed, in words (e.g. "ring:
  * bad magic"); "" when there is nothing to say. Thread-local; every call
  * that can fail clears it first, so it is never a stale one.
+ * The calls that create, open, remove or add something, or take options,
+ * also set errno when they fail, int ones too (errno = -return, as
+ * libbpf does), and leave the detail "" when they succeed.
  * errno for rings that cannot be opened: EBADMSG not a ring or a damaged one
  * (empty, truncated, bad magic, sizes that do not agree); EPROTO a ring of
  * another format version, word size or page size, or with unknown flags;
