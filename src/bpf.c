@@ -122,7 +122,7 @@ RB_HIDDEN int rb_bpf_open(int map_fd, struct ringbuf **out)
 	rb->map2_base = p;
 	rb->map2_len = (size_t)len2;
 
-	rb->kind = RB_KIND_BPF;
+	rb->ops = &rb_bpf_ring_ops;
 	rb->role = RINGBUF_CONSUMER;
 	rb->consumer_pos = rb->map_base;
 	rb->cons_waiting = NULL;       /* the kernel wakes by its own rule */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The consumer side of one ring: the one loop that every kind of source
- * (user ring, kernel BPF ring) goes through, the wakeup arming, and a
- * single-ring poll. Shared memory is untrusted here: every position and
- * header is read once, checked, and garbage ends the call with -EBADMSG.
+ * The consumer side of one ring: the consume loop of each kind of ring
+ * (user ring, kernel BPF ring; called through its ops table, kinds.c),
+ * the wakeup arming, and a single-ring poll. Shared memory is untrusted
+ * here: every position and header is read once, checked, and garbage ends
+ * the call with -EBADMSG.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -54,7 +55,7 @@ static void finish_cursor(struct ringbuf *rb, ringbuf_hold_fn hfn, uint64_t publ
 		rb->holding = 1;
 	} else {
 		if (cons != published)
-			rb_release_range(rb, published, cons, rb->kind == RB_KIND_USER);
+			rb_release_range(rb, published, cons, rb_is_user(rb));
 		rb->holding = 0;
 	}
 }
@@ -76,8 +77,8 @@ static inline int deliver(int st, uint64_t len, uint64_t *hdr, uint64_t cons,
 /* Kernel rings: their free space is not zeroed, so a header past
  * producer_pos may be a stale one from an earlier lap; only positions below
  * producer_pos are walked. */
-static int consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
-			  void *ctx, size_t n)
+RB_HIDDEN int rb_consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+				void *ctx, size_t n)
 {
 	const uint64_t batch = publish_batch(rb);
 	uint64_t cons, published, prod, w, bytes = 0, discarded = 0;
@@ -162,8 +163,8 @@ static uint64_t boundary_below(struct ringbuf *rb, uint64_t from, uint64_t lim)
  * release, proves the walk stayed below it: consumer_pos is never
  * published past producer_pos, whatever the headers said.
  */
-static int consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
-			void *ctx, size_t n)
+RB_HIDDEN int rb_consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			      void *ctx, size_t n)
 {
 	const uint64_t batch = publish_batch(rb);
 	uint64_t cons, published, prod, w, bytes = 0, discarded = 0;
@@ -271,12 +272,13 @@ garbage:
 RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
 			      void *ctx, size_t n)
 {
+	/* One call through the kind's table per consume call, not per
+	 * record: the loops themselves are the kind's. */
 	if (rb->flags & RINGBUF_F_OVERWRITE)
-		return rb_consume_overwrite(rb, fn, ctx, n);
+		return rb->ops->consume_overwrite(rb, fn, ctx, n);
 	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
 		rb_store_relaxed(rb->cons_waiting, 0);
-	return rb->kind == RB_KIND_USER ? consume_user(rb, fn, hfn, ctx, n)
-					: consume_kernel(rb, fn, hfn, ctx, n);
+	return rb->ops->consume(rb, fn, hfn, ctx, n);
 }
 
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n)
@@ -292,7 +294,7 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 	struct rb_rec r;
 	int st;
 
-	if ((rb->flags & RINGBUF_F_OVERWRITE) && rb->meta)
+	if ((rb->flags & RINGBUF_F_OVERWRITE) && rb_is_user(rb))
 		/* [O5] the overwrite consumer's own cursor (overwrite.c):
 		 * records below it are read or overwritten, and are not
 		 * zeroed in this mode. Read before producer_pos. */
@@ -327,16 +329,6 @@ int ringbuf_wait_prepare(struct ringbuf *rb)
 		return 1;
 	}
 	return 0;
-}
-
-RB_HIDDEN void rb_drain_wake(struct ringbuf *rb)
-{
-	uint64_t buf[8];
-
-	if (rb->kind != RB_KIND_USER || rb->wake_rfd < 0)
-		return;
-	while (read(rb->wake_rfd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
-		;
 }
 
 int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx)
@@ -399,7 +391,7 @@ int ringbuf_poll(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, int timeou
 			cap = -1;
 		ret = ringbuf_wait_prepare(rb);
 		if (ret == 0) {
-			pfd.fd = ringbuf_fd(rb);
+			pfd.fd = rb->ops->wake_fd(rb); /* ringbuf_fd: we are its consumer */
 			pfd.events = POLLIN;
 			ret = poll(&pfd, 1, t);
 			if (ret < 0)

@@ -11,10 +11,8 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "record.h"
 
@@ -87,57 +85,11 @@ int ringbuf_rewind(struct ringbuf *rb)
 	return 0;
 }
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* This boot's identity, /proc/sys/kernel/random/boot_id ("xxxxxxxx-xxxx-
- * ..."), folded to 64 bits. 0 when it cannot be read. */
-static uint64_t boot_id64(void)
-{
-	char buf[64];
-	uint64_t v = 0;
-	ssize_t n;
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	for (ssize_t i = 0, k = 0; i < n; i++) {
-		int c = buf[i], d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else
-			continue;
-		/* 32 hex digits: the first 16 and the last 16 xor-folded. */
-		v ^= (uint64_t)d << (4 * (15 - (k++ & 15)));
-	}
-	return v;
-}
-
 int ringbuf_id(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ])
 {
 	rb_clear_detail();
 	if (!rb || !id)
 		return -EINVAL;
-	if (rb->kind == RB_KIND_BPF) {
-		/* Map ids are not reused until the 31-bit id space wraps;
-		 * maps do not survive a reboot, boot_id tells boots apart. */
-		put_u64(id, rb->bpf_map_id);
-		put_u64(id + 8, boot_id64());
-		return 0;
-	}
-	if (!rb->meta)
-		return -EOPNOTSUPP;
-	put_u64(id, rb_load_relaxed(&rb->meta->create_time_ns));
-	put_u64(id + 8, rb_load_relaxed(&rb->meta->ring_nonce));
+	rb->ops->id(rb, id); /* the kind's (kinds.c) */
 	return 0;
 }

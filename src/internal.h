@@ -17,11 +17,34 @@
 #define rb_likely(x)   __builtin_expect(!!(x), 1)
 #define rb_unlikely(x) __builtin_expect(!!(x), 0)
 
-/* What kind of memory a struct ringbuf looks at. */
-enum rb_kind {
-	RB_KIND_USER = 1,   /* ours: meta page, zeroed free space */
-	RB_KIND_BPF  = 2,   /* a kernel BPF_MAP_TYPE_RINGBUF map */
+struct ringbuf;
+
+/*
+ * What differs between the kinds of ring, one const table per kind, as
+ * the kernel has one per map type (kinds.c: rb_user_ring_ops for our own
+ * rings, rb_bpf_ring_ops for a kernel BPF_MAP_TYPE_RINGBUF map). Set once
+ * when the ring is mapped and never changed; every op is called at most
+ * once per call of the public function, never per record. What is read
+ * per record (the decoder, reserve) asks rb_is_user() instead.
+ */
+struct rb_ring_ops {
+	const char *name;
+	/* The consume loop (consume.c): deliver up to n records. */
+	int (*consume)(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+		       void *ctx, size_t n);
+	/* The same in overwrite mode (RINGBUF_F_OVERWRITE, overwrite.c). */
+	int (*consume_overwrite)(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
+	/* The fd a consumer sleeps on (ringbuf_fd), and emptying it after a
+	 * wakeup. */
+	int (*wake_fd)(const struct ringbuf *rb);
+	void (*drain_wake)(struct ringbuf *rb);
+	/* ringbuf_id: what names this ring for as long as it exists. */
+	void (*id)(const struct ringbuf *rb, uint8_t id[RINGBUF_ID_SZ]);
+	/* ringbuf_free: give back what the handle holds in the ring (its
+	 * producer slot, the consumer claim). */
+	void (*detach)(struct ringbuf *rb);
 };
+extern RB_HIDDEN const struct rb_ring_ops rb_user_ring_ops, rb_bpf_ring_ops;
 
 /* An idle policy (idle.c) and where the current idle spell stands.
  * Consumer-private: one per ring handle, one per manager. */
@@ -41,7 +64,7 @@ struct ringbuf {
 	uint64_t *producer_pos;    /* producer page +0 */
 	uint64_t *pending_pos;     /* producer page +8 */
 	uint64_t *overwrite_pos;   /* producer page +16 */
-	struct ringbuf_meta *meta; /* NULL for kernel rings */
+	struct ringbuf_meta *meta; /* user rings only: rb_is_user() */
 	uint64_t size;             /* data bytes, power of two */
 	uint64_t mask;             /* size - 1 */
 	uint32_t flags;            /* RINGBUF_F_* */
@@ -51,7 +74,7 @@ struct ringbuf {
 	uint32_t slot_pid;         /* the process owner_slot was taken for (live.c) */
 	uint32_t claim_pid;        /* the process that took the consumer claim, or 0 */
 	int slotless;              /* we hold the slotless producers' read lock */
-	int kind;                  /* enum rb_kind */
+	const struct rb_ring_ops *ops; /* the ring's kind; NULL until mapped */
 	int role;                  /* RINGBUF_PRODUCER | RINGBUF_CONSUMER, or RINGBUF_OBSERVER */
 	int wake_wfd;              /* producers write here to wake (-1: none) */
 	int wake_rfd;              /* the consumer's readable fd (ringbuf_fd) */
@@ -85,6 +108,17 @@ struct ringbuf {
 	uint64_t cached_cons;
 	uint8_t pad_cached_end[56];
 };
+
+/* A user ring, one of ours: its memory follows ringbuf_format.h (a meta
+ * page, free space kept zero, BUSY headers stamped with a producer slot,
+ * pg_off checked, producers of our own, dead producers recovered), where a
+ * kernel BPF ring's follows the kernel's. Only user rings have a meta
+ * page. The one kind test outside the ops tables: for what is read per
+ * record (record.h, reserve) and where an op would only return this bit. */
+static inline int rb_is_user(const struct ringbuf *rb)
+{
+	return rb->meta != NULL;
+}
 
 static inline uint64_t rb_round_up_hdr(uint64_t len)
 {
@@ -211,12 +245,21 @@ RB_HIDDEN int rb_bpf_open(int map_fd, struct ringbuf **out);
  * opened with ringbuf_open_bpf; *rings is malloc'ed. Count or -errno. */
 RB_HIDDEN int rb_bpf_open_inner_rings(int outer_fd, struct ringbuf ***rings);
 
-/* consume.c — the one consume loop, for every kind of ring. */
+/* consume.c — the consume loops: rb_consume_loop calls the ring kind's
+ * (rb_consume_user, rb_consume_kernel; or its consume_overwrite). */
 RB_HIDDEN int rb_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
 RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
 			      void *ctx, size_t n);
+RB_HIDDEN int rb_consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+			      void *ctx, size_t n);
+RB_HIDDEN int rb_consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
+				void *ctx, size_t n);
 RB_HIDDEN int rb_has_data(struct ringbuf *rb);
-RB_HIDDEN void rb_drain_wake(struct ringbuf *rb);
+/* After the ring's fd was readable: empty it (the kind's drain_wake). */
+static inline void rb_drain_wake(struct ringbuf *rb)
+{
+	rb->ops->drain_wake(rb);
+}
 
 /* Where the consumer reads next: its hold cursor while it holds records,
  * else consumer_pos. */

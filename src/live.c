@@ -267,7 +267,7 @@ RB_HIDDEN int rb_attach_roles(struct ringbuf *rb, int role)
 
 RB_HIDDEN void rb_detach_named(struct ringbuf *rb)
 {
-	if (rb->kind != RB_KIND_USER || !rb->meta || rb->fd < 0)
+	if (rb->fd < 0) /* a user ring (rb_user_ring_ops.detach): mapped */
 		return;
 	if (rb->role & RINGBUF_PRODUCER)
 		release_slot(rb);

@@ -376,8 +376,6 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 	size_t cnt = 0;
 	int ret = 0, st;
 
-	if (!rb->meta)
-		return -EOPNOTSUPP; /* kernel overwrite rings: not yet */
 	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
 		rb_store_relaxed(rb->cons_waiting, 0);
 
@@ -538,7 +536,7 @@ int ringbuf_snapshot(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx,
 	rb_clear_detail();
 	if (!rb || !fn)
 		return -EINVAL;
-	if (rb->kind != RB_KIND_USER)
+	if (!rb_is_user(rb))
 		return -EOPNOTSUPP;
 	base = over ? rb->overwrite_pos : rb->consumer_pos;
 	cnt = snapshot_walk(rb, base, &recs);

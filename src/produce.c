@@ -41,10 +41,10 @@ static void yield_when_full(void)
 	sched_yield();
 }
 
+/* Only user rings get here (reserve refuses the others): a meta page. */
 static void count_drop(struct ringbuf *rb)
 {
-	if (rb->meta)
-		rb_add_relaxed(&rb->meta->dropped_records, 1);
+	rb_add_relaxed(&rb->meta->dropped_records, 1);
 }
 
 static void *refuse(int err)
@@ -61,7 +61,7 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 
 	/* The hot path leaves the error detail alone; every failure clears
 	 * it (refuse()), so no older detail is shown for it. */
-	if (rb_unlikely(!rb || flags || rb->kind != RB_KIND_USER))
+	if (rb_unlikely(!rb || flags || !rb_is_user(rb)))
 		return refuse(EINVAL);
 	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER)))
 		return refuse(EPERM);
@@ -182,9 +182,11 @@ RB_HIDDEN void rb_wake(struct ringbuf *rb)
 		fd = rb_load_acquire(&rb->wake_wfd);
 	if (fd < 0)
 		return;
-	/* EAGAIN means the counter or pipe is full: already readable. */
-	if (write(fd, &one, rb->kind == RB_KIND_USER && rb->name ? 1 : sizeof(one)) > 0 &&
-	    rb->meta)
+	/* A named ring wakes through its FIFO (a byte), an anonymous one
+	 * through an eventfd (a u64); only user rings have producers, so a
+	 * meta page. EAGAIN means the counter or pipe is full: already
+	 * readable. */
+	if (write(fd, &one, rb->name ? 1 : sizeof(one)) > 0)
 		rb_add_relaxed(&rb->meta->wakeups, 1);
 }
 

@@ -49,13 +49,13 @@ static inline int rb_rec_done(int st)
  *   - user rings: a committed header's pg_off is the one of its position
  *     (the kernel's is not checked: its consumer never was).
  * The differences between kinds of ring are these two flags, taken from
- * rb->kind; the differences between callers are only their limit.
+ * rb_is_user(); the differences between callers are only their limit.
  */
 static inline int rb_rec_decode(const struct ringbuf *rb, uint64_t w, uint64_t pos,
 				uint64_t limit, struct rb_rec *r)
 {
 	uint32_t len32 = rb_hdr_len(w);
-	const int user = rb->kind == RB_KIND_USER;
+	const int user = rb_is_user(rb);
 
 	r->len = len32 & ~RB_HDR_FLAGS;
 	r->fp = rb_round_up_hdr(r->len);

@@ -171,7 +171,7 @@ RB_HIDDEN int rb_recover_dead_busy(struct ringbuf *rb, uint64_t pos, uint64_t li
 	struct rb_rec r;
 	struct owners o;
 
-	if (!rb->meta || rb_load_relaxed(&rb->meta->recover_ms) == UINT32_MAX ||
+	if (!rb_is_user(rb) || rb_load_relaxed(&rb->meta->recover_ms) == UINT32_MAX ||
 	    rb_rec_decode(rb, w, pos, limit, &r) != RB_REC_BUSY)
 		return 0;
 	owners_init(&o);
@@ -225,7 +225,7 @@ RB_HIDDEN int rb_stopped_at(struct ringbuf *rb, uint64_t cons, uint64_t prod)
 
 	if (rb_stuck_clock(rb, cons, now))
 		return 0;
-	if (!rb->meta || rb->meta->recover_ms == UINT32_MAX)
+	if (!rb_is_user(rb) || rb->meta->recover_ms == UINT32_MAX)
 		return 0;
 	if (now - rb->stuck_since_ns < (uint64_t)rb->meta->recover_ms * 1000000ULL)
 		return 0;
@@ -238,7 +238,7 @@ RB_HIDDEN int rb_recover_stuck(struct ringbuf *rb, uint64_t cons, uint64_t prod,
 	uint64_t half;
 
 	(void)force;
-	if (!rb->meta || rb->kind != RB_KIND_USER || prod - cons > rb->size || (cons & 7))
+	if (!rb_is_user(rb) || prod - cons > rb->size || (cons & 7))
 		return 0;
 	walk(rb, cons, prod, 1, &at_cons);
 	if (!at_cons) {
@@ -257,7 +257,7 @@ RB_HIDDEN int rb_recover_wait_ms(struct ringbuf *rb)
 	struct rb_rec r;
 	int st;
 
-	if (!rb || !rb->meta || rb->kind != RB_KIND_USER || (rb->flags & RINGBUF_F_OVERWRITE))
+	if (!rb || !rb_is_user(rb) || (rb->flags & RINGBUF_F_OVERWRITE))
 		return -1;
 	rm = rb_load_relaxed(&rb->meta->recover_ms);
 	if (rm == UINT32_MAX)
@@ -285,7 +285,7 @@ int ringbuf_recover(struct ringbuf *rb)
 	rb_clear_detail();
 	if (!rb)
 		return -EINVAL;
-	if (rb->kind != RB_KIND_USER || !rb->meta || (rb->flags & RINGBUF_F_OVERWRITE))
+	if (!rb_is_user(rb) || (rb->flags & RINGBUF_F_OVERWRITE))
 		return -EOPNOTSUPP;
 	if (!(rb->role & RINGBUF_CONSUMER))
 		return -EPERM;

@@ -48,7 +48,7 @@ RB_HIDDEN void rb_release_repair(struct ringbuf *rb)
 {
 	uint64_t cons, to, prod;
 
-	if (rb->kind != RB_KIND_USER || !rb->meta || (rb->flags & RINGBUF_F_OVERWRITE))
+	if (!rb_is_user(rb) || (rb->flags & RINGBUF_F_OVERWRITE))
 		return;
 	cons = rb_load_relaxed(rb->consumer_pos);
 	to = rb_load_relaxed(release_to(rb)); /* [C6] */
@@ -66,6 +66,6 @@ RB_HIDDEN void rb_release_repair(struct ringbuf *rb)
 
 RB_HIDDEN void rb_release_space(struct ringbuf *rb, uint64_t from, uint64_t to)
 {
-	rb_release_range(rb, from, to, rb->kind == RB_KIND_USER);
+	rb_release_range(rb, from, to, rb_is_user(rb));
 }
 

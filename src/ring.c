@@ -73,7 +73,7 @@ RB_HIDDEN int rb_map_fd(struct ringbuf *rb, int fd, uint64_t size, int writable)
 	rb->mask = size - 1;
 	rb->page_shift = (uint32_t)__builtin_ctzl(page);
 	rb->pg_off_base = RINGBUF_DATA_PGOFF;
-	rb->kind = RB_KIND_USER;
+	rb->ops = &rb_user_ring_ops;
 	return 0;
 fail:;
 	int err = -errno;
@@ -183,8 +183,8 @@ void ringbuf_free(struct ringbuf *rb)
 {
 	if (!rb)
 		return;
-	if (rb->kind == RB_KIND_USER)
-		rb_detach_named(rb); /* producer slot, consumer claim */
+	if (rb->ops) /* mapped: the kind gives back slot and claim */
+		rb->ops->detach(rb);
 	if (rb->map_len)
 		munmap(rb->map_base, rb->map_len);
 	if (rb->map2_len)
@@ -206,7 +206,7 @@ int ringbuf_fd(const struct ringbuf *rb)
 		return -EINVAL;
 	if (rb->role == RINGBUF_OBSERVER)
 		return -EBADF; /* an observer is never woken */
-	return rb->kind == RB_KIND_BPF ? rb->fd : rb->wake_rfd;
+	return rb->ops->wake_fd(rb);
 }
 
 const char *ringbuf_version(void)
