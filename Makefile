@@ -174,6 +174,11 @@ layers: $(LIB_OBJS)
 run: deps tool
 	$(TOOL) bench
 
+# About 10 s: record sizes 8 and 1024, one round (test/bench_quick.sh
+# checks that it prints every row).
+bench-quick: deps tool
+	$(TOOL) bench --quick
+
 deps:
 	@.ci/deps
 
