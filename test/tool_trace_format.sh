@@ -30,12 +30,15 @@ grep -q "cannot map" "$tmp/err" && { echo "skip: $(cat "$tmp/err")"; exit 77; }
 head -3 "$tmp/out"
 [ "$(grep -cE "${common}sched_switch: " "$tmp/out")" = 30 ] || fail "lines not in trace-cmd's format: $(head -3 "$tmp/out")"
 # The prefix's COMM-PID is the task that switched out: prev_comm/prev_pid.
-# (Our comm comes from /proc, the kernel's from the task: compare the pid,
-# and the comm where the task is alive.)
+# (The prefix's comm is the kernel's saved_cmdlines entry for the pid when
+# the line is printed, as trace-cmd's; prev_comm is task->comm when the
+# event was recorded. A task that exec'd in between -- man forking tbl --
+# shows its new name: a few such lines are allowed and listed; most lines
+# must agree.)
 python3 - "$tmp/out" <<'PY' || fail "prefix disagrees with the event"
 import re, sys
 pat = re.compile(r'^ *(.+)-(\d+) +\[(\d{3})\] +(\d+\.\d{6}): sched_switch: prev_comm=(.*) prev_pid=(\d+) prev_prio=\d+ prev_state=(\S+) ')
-ok = 0
+ok, other = 0, []
 for line in open(sys.argv[1]):
     m = pat.match(line)
     assert m, line
@@ -45,8 +48,13 @@ for line in open(sys.argv[1]):
     if pid == "0":
         assert comm == "<idle>", line
     elif comm not in ("<...>",):
-        assert comm == prev_comm[:15] or comm.startswith(prev_comm + "-"), line
-        ok += 1
+        if comm == prev_comm[:15] or comm.startswith(prev_comm + "-"):
+            ok += 1
+        else:
+            other.append(line.rstrip())
+for line in other:
+    print("renamed since the event?", line)
+assert ok >= 1 and len(other) <= max(2, (ok + len(other)) // 10), "%d lines disagree" % len(other)
 print("prefix matches the event in", ok, "lines")
 PY
 # The kernel's own text output of the same event has the same common
