@@ -16,12 +16,15 @@ cat "$tmp/err"
 grep -qi "sequence error" "$tmp/out" "$tmp/err" && { echo "FAIL: sequence error"; exit 1; }
 
 # Every mode bench --help-less listing knows must have printed a row.
-modes=("ringbuf busy" "ringbuf nowakeup busy" "ringbuf output busy" "ringbuf 2-producer busy"
+modes=("ringbuf busy" "ringbuf busy, idle policy none" "ringbuf manager consume busy" "ringbuf nowakeup busy"
+       "ringbuf output busy" "ringbuf 2-producer busy" "ringbuf 2-producer split-CPU busy"
+       "sharded 1-producer busy" "sharded 2-producer busy" "sharded 2-producer split-CPU busy"
        "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back"
        "kernel nowakeup busy [libbpf]" "kernel nowakeup busy +backoff [libbpf]" "kernel nowakeup busy [ringbuf]" "kernel adaptive busy [libbpf]"
        "kernel poll [libbpf]" "kernel poll [ringbuf manager]" "kernel sampled poll [libbpf]"
        "kernel back-to-back" "perfbuf busy [raw mmap]" "perfbuf wakeup-each busy [raw mmap]" "mutex+condvar queue" "pipe"
-       "latency ringbuf poll" "latency mutex+condvar" "latency pipe")
+       "latency ringbuf poll" "latency ringbuf busy" "latency ringbuf busy, idle none" "latency mutex+condvar"
+       "latency pipe")
 fails=0
 for m in "${modes[@]}"; do
 	grep -qF "\"$m\"," "$tmp/out" || { echo "FAIL: no row for '$m'"; fails=$((fails+1)); }
