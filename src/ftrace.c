@@ -9,8 +9,8 @@
  * This file is the source itself: its ops for the manager, the merge in
  * time order, ringbuf_consumer_add_ftrace and the statistics. One CPU's
  * mapping, reader protocol and read(2) are in ftrace_cpu.c, the pure
- * sub-buffer walker in ftrace_walk.c, tracefs lookup and format files in
- * ftrace_format.c.
+ * sub-buffer walker in ftrace_walk.c, the tracefs lookup in
+ * ftrace_tracefs.c.
  *
  * Everything read from the mapping is untrusted: sub-buffer IDs, commit
  * lengths and event lengths are bounds-checked before use; garbage is

@@ -129,14 +129,9 @@ RB_HIDDEN int rb_ft_walk_batch(struct rb_ft_cursor *c, const uint8_t *sb, struct
 RB_HIDDEN int rb_ft_walk(const uint8_t *buf, size_t len, ringbuf_ftrace_fn fn, void *ctx,
 			 struct rb_ft_cursor *out);
 
-/* ftrace_format.c — tracefs itself. */
+/* ftrace_tracefs.c — where tracefs is. */
 /* Find tracefs: opts path, the usual mount points, /proc/mounts; mount it
  * on /sys/kernel/tracing when mount is set. Writes the path to out. */
 RB_HIDDEN int rb_ft_find_tracefs(const char *given, int mount, char *out, size_t outlen);
-/* Write val to a tracefs control file (buffer_size_kb, tracing_on, an
- * event's enable, ...) as `echo val > path` does: 0 or -errno. The library
- * itself does not write tracefs; this is here for the tool, the examples
- * and the tests, which set up the instances it reads. */
-RB_HIDDEN int rb_ft_write_file(const char *path, const char *val);
 
 #endif /* RB_FTRACE_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Where tracefs is (found or mounted) and the writing of its control files.
+ * Where tracefs is: found, or mounted where it belongs.
  * (The format-file decoder is the tool's: tools/tracefs.c.)
  */
 #ifndef _GNU_SOURCE
@@ -85,16 +85,4 @@ int rb_ft_find_tracefs(const char *given, int do_mount, char *out, size_t outlen
 		return -ENOENT;
 	snprintf(out, outlen, "%s", known[0]);
 	return 0;
-}
-
-int rb_ft_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
 }
