@@ -174,6 +174,10 @@ RB_HIDDEN int rb_consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 	size_t cnt = 0;
 	int ret = 0, bad = 0, st;
 
+	/* Awake: withdraw a sleep announced by the last wait_prepare. */
+	if (rb_load_relaxed(rb->cons_waiting))
+		rb_store_relaxed(rb->cons_waiting, 0);
+
 	if (rb_unlikely(!start_cursor(rb, &cons, &published)))
 		return corrupt(rb);
 	/* An idle consumer looks at the header word at its position and not
@@ -276,8 +280,6 @@ RB_HIDDEN int rb_consume_loop(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 	 * record: the loops themselves are the kind's. */
 	if (rb->flags & RINGBUF_F_OVERWRITE)
 		return rb->ops->consume_overwrite(rb, fn, ctx, n);
-	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
-		rb_store_relaxed(rb->cons_waiting, 0);
 	return rb->ops->consume(rb, fn, hfn, ctx, n);
 }
 
@@ -310,15 +312,11 @@ RB_HIDDEN int rb_has_data(struct ringbuf *rb)
 	return st != RB_REC_ZERO && st != RB_REC_BUSY;
 }
 
-int ringbuf_wait_prepare(struct ringbuf *rb)
+/* User rings: announce the sleep in cons_waiting, then look once more.
+ * (Kernel rings have no such word: their wait_prepare is rb_has_data, as
+ * epoll on the map fd is level-triggered.) */
+RB_HIDDEN int rb_wait_prepare_user(struct ringbuf *rb)
 {
-	rb_clear_detail();
-	if (!rb)
-		return -EINVAL;
-	if (rb->role == RINGBUF_OBSERVER)
-		return -EPERM;
-	if (!rb->cons_waiting)
-		return rb_has_data(rb); /* kernel rings: epoll is level-triggered */
 	rb_store_relaxed(rb->cons_waiting, 1);
 	/* [C5] full barrier between announcing the sleep and the last look
 	 * (Dekker with the committer's [P5]): a record committed after this
@@ -329,6 +327,16 @@ int ringbuf_wait_prepare(struct ringbuf *rb)
 		return 1;
 	}
 	return 0;
+}
+
+int ringbuf_wait_prepare(struct ringbuf *rb)
+{
+	rb_clear_detail();
+	if (!rb)
+		return -EINVAL;
+	if (rb->role == RINGBUF_OBSERVER)
+		return -EPERM;
+	return rb->ops->wait_prepare(rb);
 }
 
 int ringbuf_consume(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx)

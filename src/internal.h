@@ -34,8 +34,10 @@ struct rb_ring_ops {
 		       void *ctx, size_t n);
 	/* The same in overwrite mode (RINGBUF_F_OVERWRITE, overwrite.c). */
 	int (*consume_overwrite)(struct ringbuf *rb, ringbuf_sample_fn fn, void *ctx, size_t n);
-	/* The fd a consumer sleeps on (ringbuf_fd), and emptying it after a
-	 * wakeup. */
+	/* Before sleeping on the fd (ringbuf_wait_prepare): 1 when records
+	 * are there, 0 when a wakeup is armed; the fd a consumer sleeps on
+	 * (ringbuf_fd), and emptying it after a wakeup. */
+	int (*wait_prepare)(struct ringbuf *rb);
 	int (*wake_fd)(const struct ringbuf *rb);
 	void (*drain_wake)(struct ringbuf *rb);
 	/* ringbuf_id: what names this ring for as long as it exists. */
@@ -255,6 +257,7 @@ RB_HIDDEN int rb_consume_user(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_
 RB_HIDDEN int rb_consume_kernel(struct ringbuf *rb, ringbuf_sample_fn fn, ringbuf_hold_fn hfn,
 				void *ctx, size_t n);
 RB_HIDDEN int rb_has_data(struct ringbuf *rb);
+RB_HIDDEN int rb_wait_prepare_user(struct ringbuf *rb);
 /* After the ring's fd was readable: empty it (the kind's drain_wake). */
 static inline void rb_drain_wake(struct ringbuf *rb)
 {

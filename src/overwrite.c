@@ -376,7 +376,7 @@ RB_HIDDEN int rb_consume_overwrite(struct ringbuf *rb, ringbuf_sample_fn fn, voi
 	size_t cnt = 0;
 	int ret = 0, st;
 
-	if (rb->cons_waiting && rb_load_relaxed(rb->cons_waiting))
+	if (rb_load_relaxed(rb->cons_waiting))
 		rb_store_relaxed(rb->cons_waiting, 0);
 
 	while (cnt < n) {
