@@ -73,6 +73,26 @@ static void summarize(const struct cfg *c, size_t i, int s, struct summary *out)
 		out->lat[j] = median(l[j], n);
 }
 
+/* A row that did not run, in the JSON and CSV reports: "skipped" or
+ * "failed" with the reason. Returns whether it printed (the row did not run). */
+static int json_not_run(const struct summary *sm)
+{
+	if (!sm->skipped && !sm->failed)
+		return 0;
+	printf("\"%s\":", sm->failed ? "failed" : "skipped");
+	cli_json_str(stdout, sm->why, strlen(sm->why));
+	printf("}");
+	return 1;
+}
+
+static int csv_not_run(const char *name, size_t len, const struct summary *sm)
+{
+	if (!sm->skipped && !sm->failed)
+		return 0;
+	printf("\"%s\",%zu,,,,,,,,,\"%s%s\"\n", name, len, sm->failed ? "FAILED: " : "", sm->why);
+	return 1;
+}
+
 /* The median over rounds of row a's rate / row b's, each pair from the same
  * round (interleaved, so the machine's load is as alike as it gets); 0 when
  * either is missing. */
@@ -166,20 +186,13 @@ void print_report(const struct cfg *c)
 			}
 			if (c->json) {
 				printf("%s{\"mode\":\"%s\",\"size\":%zu,", first ? "" : ",", bench_rows[i].name, len);
-				if (sm.skipped || sm.failed) {
-					printf("\"%s\":", sm.failed ? "failed" : "skipped");
-					cli_json_str(stdout, sm.why, strlen(sm.why));
-					printf("}");
-				} else
+				if (!json_not_run(&sm))
 					printf("\"mrec_s\":%.3f,\"mb_s\":%.1f,\"ns_rec\":%.2f,\"drops\":%.0f,"
 					       "\"ratio\":%.2f}", sm.mrps, sm.mrps * (double)len,
 					       sm.mrps > 0 ? 1e3 / sm.mrps : 0, sm.drops, ratio);
 				first = 0;
 			} else if (c->csv) {
-				if (sm.skipped || sm.failed)
-					printf("\"%s\",%zu,,,,,,,,,\"%s%s\"\n", bench_rows[i].name, len,
-					       sm.failed ? "FAILED: " : "", sm.why);
-				else
+				if (!csv_not_run(bench_rows[i].name, len, &sm))
 					printf("\"%s\",%zu,%.3f,%.1f,%.2f,%.0f,%.2f,,,,\n", bench_rows[i].name, len,
 					       sm.mrps, sm.mrps * (double)len, sm.mrps > 0 ? 1e3 / sm.mrps : 0,
 					       sm.drops, ratio);
@@ -213,19 +226,12 @@ void print_report(const struct cfg *c)
 		summarize(c, i, 0, &sm);
 		if (c->json) {
 			printf("%s{\"mode\":\"%s\",\"size\":%d,", first ? "" : ",", bench_rows[i].name, LAT_LEN);
-			if (sm.skipped || sm.failed) {
-				printf("\"%s\":", sm.failed ? "failed" : "skipped");
-				cli_json_str(stdout, sm.why, strlen(sm.why));
-				printf("}");
-			} else
+			if (!json_not_run(&sm))
 				printf("\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}", sm.lat[0],
 				       sm.lat[1], sm.lat[2]);
 			first = 0;
 		} else if (c->csv) {
-			if (sm.skipped || sm.failed)
-				printf("\"%s\",%d,,,,,,,,,\"%s%s\"\n", bench_rows[i].name, LAT_LEN,
-				       sm.failed ? "FAILED: " : "", sm.why);
-			else
+			if (!csv_not_run(bench_rows[i].name, LAT_LEN, &sm))
 				printf("\"%s\",%d,,,,,,%.0f,%.0f,%.0f,\n", bench_rows[i].name, LAT_LEN, sm.lat[0],
 				       sm.lat[1], sm.lat[2]);
 		} else if (sm.skipped || sm.failed)
