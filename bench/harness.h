@@ -182,8 +182,11 @@ void row_failed(struct result *res, const char *fmt, ...) __attribute__((format(
 void report_stalls(struct run *r, const struct ringbuf_stats *st);
 
 /* The kernel transports (kernel_ring.c; perf_buffer.c uses them too):
- * the BPF program's thread, the check that every record emitted was
- * delivered or counted as dropped (drops in r->res), and the close. */
+ * the end of the open, the BPF program's thread, the check that every
+ * record emitted was delivered or counted as dropped (drops in r->res),
+ * and the close. */
+struct kbpf;
+int kernel_opened(struct run *r, struct kbpf *k, int err, int refused);
 void kernel_produce(struct run *r, int id);
 int kernel_verify(struct run *r);
 void kernel_close(struct run *r);

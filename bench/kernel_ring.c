@@ -41,6 +41,14 @@ static int kernel_open(struct run *r)
 	if (!k)
 		return -ENOMEM;
 	err = kbpf_open(k, RING_SIZE, r->len, flags, sample, &refused, r->res->why, sizeof(r->res->why));
+	return kernel_opened(r, k, err, refused);
+}
+
+/* The end of a kernel row's open (ring or perf buffer): the program and its
+ * map are the row's source, or the row is skipped (the kernel refused: why
+ * says so) or failed. Records may be dropped by the kernel, never reordered. */
+int kernel_opened(struct run *r, struct kbpf *k, int err, int refused)
+{
 	if (err) {
 		if (!refused)
 			r->res->failed = 1; /* why is set */

@@ -31,15 +31,7 @@ static int perf_open(struct run *r)
 		return -ENOMEM;
 	err = kbpf_open_perf(k, bench_cpus[0], pages, wakeup, r->len, &refused, r->res->why,
 			     sizeof(r->res->why));
-	if (err) {
-		if (!refused)
-			r->res->failed = 1; /* why is set */
-		free(k);
-		return err;
-	}
-	r->chk.allow_gaps = 1;
-	r->src = k;
-	return 0;
+	return kernel_opened(r, k, err, refused);
 }
 
 /* Raw size the kernel reports for a len-byte output: size field + data
