@@ -39,8 +39,6 @@ for p in man/*.3; do
 done
 
 # Every example against the installed header and library only.
-# (examples/ftrace_mmap_vs_read.c is a measurement the ftrace work may move
-# to bench/; it builds the same way while it is here.)
 for e in examples/*.c; do
 	x=$prefix/$(basename "$e" .c)
 	extra=; grep -q '<bpf/bpf.h>' "$e" && extra=-lbpf
