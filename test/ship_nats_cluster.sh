@@ -2,7 +2,8 @@
 # ringbuf ship to a real 3-node nats-server cluster (JetStream, an R3
 # stream created by the shipper): while a producer writes, the shipper is
 # SIGKILLed at random moments and restarted, and one cluster node is
-# SIGKILLed mid-way; in the end the stream holds every record exactly once,
+# SIGKILLed mid-way and started again two rounds later (it rejoins and
+# catches up from the others); in the end the stream holds every record exactly once,
 # in ring order (read back with test/helpers/nats_read). Skips (77) without
 # nats-server or libnats, and in sanitizer builds.
 set -u
@@ -41,6 +42,7 @@ for round in 1 2 3 4 5 6; do
 	ship_pid=$!
 	sleep "0.$(( RANDOM % 6 + 2 ))"
 	[ $round = 3 ] && nats_kill_node 2     # a node dies while shipping
+	[ $round = 5 ] && nats_start_node 2    # and comes back
 	sleep "0.$(( RANDOM % 4 + 1 ))"
 	kill -9 "$ship_pid" && kills=$((kills+1))
 	wait "$ship_pid" 2>/dev/null
@@ -67,4 +69,4 @@ if ! cmp -s "$tmp/got" "$tmp/want"; then
 	diff "$tmp/want" "$tmp/got" | head -10
 	die "the stream is not every record exactly once in ring order"
 fi
-echo "$N records exactly once, in order, across $kills shipper kills and one node killed"
+echo "$N records exactly once, in order, across $kills shipper kills and one node killed and restarted"

@@ -7,7 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <nats/nats.h>
+
+/* A cluster that just lost a node elects leaders again: for a few seconds
+ * JetStream answers "temporarily unavailable" (10008) or times out. The
+ * reading back is the test's check, not what it tests: try again, up to
+ * about 20 s, saying so. */
+static int again(natsStatus st, jsErrCode jerr, int *tries, const char *what)
+{
+	if (st == NATS_OK || ++*tries > 100)
+		return 0;
+	fprintf(stderr, "nats_read: %s: %s (%d), trying again\n", what, natsStatus_GetText(st), (int)jerr);
+	usleep(200 * 1000);
+	return 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -30,8 +44,13 @@ int main(int argc, char **argv)
 	st = natsConnection_ConnectTo(&nc, argv[1]);
 	if (st == NATS_OK)
 		st = natsConnection_JetStream(&js, nc, NULL);
-	if (st == NATS_OK)
-		st = js_GetStreamInfo(&si, js, argv[2], NULL, &jerr);
+	if (st == NATS_OK) {
+		int tries = 0;
+
+		do
+			st = js_GetStreamInfo(&si, js, argv[2], NULL, &jerr);
+		while (again(st, jerr, &tries, "stream info"));
+	}
 	if (st != NATS_OK) {
 		fprintf(stderr, "nats_read: %s (%d)\n", natsStatus_GetText(st), (int)jerr);
 		return 1;
@@ -42,8 +61,11 @@ int main(int argc, char **argv)
 	for (uint64_t seq = first; seq && seq <= last; seq++) {
 		natsMsg *m = NULL;
 		const char *id = NULL;
+		int tries = 0;
 
-		st = js_GetMsg(&m, js, argv[2], seq, NULL, &jerr);
+		do
+			st = js_GetMsg(&m, js, argv[2], seq, NULL, &jerr);
+		while (again(st, jerr, &tries, "message"));
 		if (st != NATS_OK) {
 			fprintf(stderr, "nats_read: message %" PRIu64 ": %s (%d)\n", seq,
 				natsStatus_GetText(st), (int)jerr);
