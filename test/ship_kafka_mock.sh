@@ -7,7 +7,9 @@
 # resends, and no more duplicates than the kills' in-flight windows allow.
 # Then backpressure: with every broker down a following shipper holds, the
 # ring fills, a producer gets "ring is full" at once (counted as dropped),
-# and once the brokers are back shipping resumes by itself.
+# and once the brokers are back shipping resumes by itself. Without a broker
+# and without --follow, ship gives up after three acknowledgement timeouts
+# with exit 1, the records kept.
 # Skips (77) without librdkafka or kcat, and in sanitizer builds.
 set -u
 R=${RINGBUF:?set RINGBUF to the built ringbuf tool}
@@ -123,3 +125,17 @@ for t in rbo:over rbn:norm; do
 	seq -f "${t#*:} %05g" 1 1000 | cmp -s - "$tmp/got.$t" || die "topic ${t%%:*} differs from what was written: $(head -3 "$tmp/got.$t" | od -c | head -3)"
 done
 echo "overwrite-mode ring and --no-hold: payloads copied, topics exact"
+
+# ---- no broker and no --follow: ship gives up after three acknowledgement
+# timeouts without an answer, exit 1, the records stay in the ring ----
+"$R" ship "$ring" --to "kafka://$BOOT/rbn" >/dev/null 2>>"$tmp/ship.log" || die "drain before the no-broker case"
+seq -f 'kept %03g' 1 3 | "$R" write "$ring" || die "write"
+t0=$(date +%s)
+timeout 60 "$R" ship "$ring" --to "kafka://127.0.0.1:1/rbn" --ack-timeout 1000 >/dev/null 2>"$tmp/nobroker.err"; rc=$?
+dt=$(( $(date +%s) - t0 ))
+[ $rc = 1 ] || die "ship with no broker exited $rc after ${dt}s (expected 1): $(grep -v '^%' "$tmp/nobroker.err" | tail -2)"
+grep -q '^ringbuf ship: no acknowledgement from the broker for [0-9]* s: 3 records not acknowledged (they stay in the ring)$' "$tmp/nobroker.err" ||
+	die "no-broker message: $(grep -v '^%' "$tmp/nobroker.err" | tail -2)"
+[ "$("$R" cat -n 3 "$ring" | tr '\n' ,)" = "kept 001,kept 002,kept 003," ] || die "the records did not stay in the ring"
+echo "no broker without --follow: gave up after ${dt}s, exit 1, records kept"
+

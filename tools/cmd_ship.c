@@ -359,7 +359,8 @@ int cmd_ship(int argc, char **argv)
 	char *url = NULL, err[256] = "";
 	uint64_t v;
 	int c, follow = 0, json = 0, rc = CLI_EXIT_OK, stopping = 0;
-	double t0, last_status = 0, stop_deadline = 0;
+	double t0, last_status = 0, stop_deadline = 0, progress_at, silent = 0;
+	uint64_t prev_inflight = 0;
 
 	while ((c = getopt_long(argc, argv, ":t:s:r:fw:jvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -456,7 +457,7 @@ int cmd_ship(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	t0 = now_s();
+	t0 = progress_at = now_s();
 	for (;;) {
 		int sent = 0, all_drained = 1;
 		double now;
@@ -480,6 +481,17 @@ int cmd_ship(int argc, char **argv)
 			status_line(&sh);
 			last_status = now;
 		}
+		if (sh.inflight < prev_inflight || !sh.inflight)
+			progress_at = now;
+		prev_inflight = sh.inflight;
+		/* Without --follow, a broker that acknowledges nothing for three
+		 * acknowledgement timeouts (resends included) is not coming back
+		 * in time: stop, the records stay in the ring. */
+		if (!follow && !stopping && sh.inflight &&
+		    now - progress_at > 3 * so.ack_timeout_ms / 1000.0) {
+			silent = now - progress_at;
+			break;
+		}
 		if (cli_stop_requested && !stopping) {
 			stopping = 1;
 			stop_deadline = now + so.ack_timeout_ms / 1000.0;
@@ -495,8 +507,16 @@ int cmd_ship(int argc, char **argv)
 			wait_data(&sh, follow ? 200 : 0);
 	}
 	cli_progress_done();
-	if (sh.inflight && !stopping)
+	if (sh.inflight) {
+		/* Given up, or stopped by a signal before every answer came. */
+		if (silent > 0)
+			cli_errf(argv[0], NULL, "no acknowledgement from the broker for %.0f s: %llu records not acknowledged (they stay in the ring)",
+				 silent, (unsigned long long)sh.inflight);
+		else
+			cli_errf(argv[0], NULL, "%llu records not acknowledged (they stay in the ring)",
+				 (unsigned long long)sh.inflight);
 		rc = CLI_EXIT_FAIL;
+	}
 	if (json)
 		print_json(&sh, now_s() - t0);
 	if (cli_flush(stdout))
