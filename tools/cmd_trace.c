@@ -41,7 +41,7 @@ static const char trace_help[] =
 "       ringbuf trace --list-events [PATTERN]\n"
 "       ringbuf trace --reset\n"
 "Enable kernel trace events in a private tracefs instance\n"
-"(ringbuf-PID-STARTTIME) and print them as they happen, read zero-copy from\n"
+"(ringbuf-PID-STARTTIME-PIDNS) and print them as they happen, read zero-copy from\n"
 "the mmap'ed per-CPU ftrace ring buffers (Linux 6.10+), all CPUs merged in\n"
 "timestamp order. The instance is removed on exit. Needs root.\n"
 "\n"
