@@ -175,6 +175,12 @@ static void attack(const char *where)
 	       created);
 	unlink(wake);
 	ringbuf_unlink(ring);
+	{
+		char tmp[320];
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", wake);
+		unlink(tmp); /* the racer's last link, if it was killed before its rename */
+	}
 }
 
 int main(void)
