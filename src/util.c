@@ -53,12 +53,7 @@ RB_HIDDEN int rb_api_ret(int ret)
 
 RB_HIDDEN void *rb_api_ptr(int ret, void *obj)
 {
-	if (ret < 0) {
-		errno = -ret;
-		return NULL;
-	}
-	rb_clear_detail();
-	return obj;
+	return rb_api_ret(ret) < 0 ? NULL : obj;
 }
 
 const char *ringbuf_strerror_detail(void)
