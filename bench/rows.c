@@ -37,6 +37,8 @@ const struct row bench_rows[] = {
 	  .consume = CONSUME_POLL, .wake = WAKE_SAMPLED },
 	{ .name = "ringbuf back-to-back", .t = &user_ring, .ref = "kernel back-to-back",
 	  .kind = ROW_BACK_TO_BACK },
+	{ .name = "sharded back-to-back", .t = &sharded, .ref = "ringbuf back-to-back",
+	  .kind = ROW_BACK_TO_BACK },
 	/* anchors */
 	{ .name = KREF_BUSY, .t = &kernel_ring, .anchor = 1, .wake = WAKE_NONE, .libbpf = 1 },
 	{ .name = KREF_BACKOFF, .t = &kernel_ring, .anchor = 1, .wake = WAKE_NONE, .libbpf = 1,
@@ -82,6 +84,8 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf 2-producer split-CPU busy", .b = "ringbuf busy" },
 	{ .what = "sharded 1 producer / ring 1 producer",
 	  .a = "sharded 1-producer busy", .b = "ringbuf busy" },
+	{ .what = "sharded / ring, back-to-back on one CPU",
+	  .a = "sharded back-to-back", .b = "ringbuf back-to-back" },
 	{ .what = "sharded 2 producers / ring 1 producer",
 	  .a = "sharded 2-producer busy", .b = "ringbuf busy" },
 	{ .what = "sharded 2 split-CPU / ring 1 producer",
