@@ -11,6 +11,7 @@
  *	perf_buffer   perf_buffer.c   a perf event ring written by a BPF program
  *	mutex_queue   mutex_queue.c   a byte queue under a mutex and condvars
  *	pipe_fifo     pipe.c          a pipe, one write per record
+ *	spsc_floor    floor.c         the least a ring of this shape does (anchor)
  */
 #ifndef BENCH_HARNESS_H
 #define BENCH_HARNESS_H
@@ -147,7 +148,8 @@ struct transport {
 	int  (*back_to_back)(struct run *r);
 };
 
-extern const struct transport user_ring, sharded, kernel_ring, perf_buffer, mutex_queue, pipe_fifo;
+extern const struct transport user_ring, sharded, kernel_ring, perf_buffer, mutex_queue, pipe_fifo,
+	spsc_floor;
 
 /* Run row r->row (r's len, nprod, dur_ns, res and chk set); the result in
  * r->res. 0, or a negative errno: skipped (res->why says why). */

@@ -53,6 +53,7 @@ const struct row bench_rows[] = {
 	{ .name = "kernel back-to-back", .t = &kernel_ring, .anchor = 1, .kind = ROW_BACK_TO_BACK },
 	{ .name = "perfbuf busy [raw mmap]", .t = &perf_buffer, .anchor = 1, .wake = WAKE_SAMPLED },
 	{ .name = "perfbuf wakeup-each busy [raw mmap]", .t = &perf_buffer, .anchor = 1 },
+	{ .name = "minimal SPSC ring [floor]", .t = &spsc_floor, .anchor = 1 },
 	{ .name = "mutex+condvar queue", .t = &mutex_queue, .anchor = 1 },
 	{ .name = "pipe", .t = &pipe_fifo, .anchor = 1 },
 	/* latency (24-byte records, one every 20 us; blocking consumer, or busy) */
@@ -72,6 +73,10 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf busy", .b = "ringbuf busy, idle policy none" },
 	{ .what = "busy consume / kernel nowakeup busy",
 	  .a = "ringbuf busy", .b = KREF_BUSY },
+	{ .what = "busy consume / minimal SPSC ring [floor]",
+	  .a = "ringbuf busy", .b = "minimal SPSC ring [floor]" },
+	{ .what = "nowakeup busy / minimal SPSC ring [floor]",
+	  .a = "ringbuf nowakeup busy", .b = "minimal SPSC ring [floor]" },
 	{ .what = "nowakeup busy / kernel nowakeup busy",
 	  .a = "ringbuf nowakeup busy", .b = KREF_BUSY },
 	{ .what = "manager consume busy / kernel nowakeup busy",
