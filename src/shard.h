@@ -29,6 +29,9 @@ struct ringbuf_sharded {
 	uint32_t shard_by;      /* RINGBUF_SHARD_BY_* */
 	int role;
 	int epfd;               /* epoll over every shard's fd (manager) */
+	uint64_t id;            /* unique in this process, never reused: the
+				 * producers' per-thread cache names objects
+				 * by it (shard_produce.c) */
 
 	/* Everything above (and the shards array) is read by every producer
 	 * and written only while the object is made. The consumer writes
@@ -47,9 +50,6 @@ struct ringbuf_sharded {
 	uint64_t *last_key;     /* per shard: last effective key */
 	uint64_t seq;
 };
-
-/* shard_produce.c: a shard being freed is no longer this thread's last. */
-void rb_shard_forget(const struct ringbuf *rb);
 
 /* shard_named.c: a zeroed object of n shards (the shards not made); NULL:
  * out of memory (ENOMEM). */

@@ -37,6 +37,8 @@ static void *alloc_lines(size_t len)
 	return p;
 }
 
+static uint64_t next_id;
+
 struct ringbuf_sharded *rb_shard_alloc(unsigned int n)
 {
 	struct ringbuf_sharded *s = alloc_lines(sizeof(*s));
@@ -45,6 +47,8 @@ struct ringbuf_sharded *rb_shard_alloc(unsigned int n)
 		return NULL;
 	s->epfd = -1;
 	s->n = n;
+	/* [K2] relaxed: only uniqueness matters, nothing is published */
+	s->id = rb_fetch_add_relaxed(&next_id, 1) + 1;
 	rb_idle_init(&s->idle);
 	s->shards = alloc_lines(n * sizeof(*s->shards));
 	s->last_key = alloc_lines(n * sizeof(*s->last_key));
@@ -61,10 +65,8 @@ void ringbuf_sharded_free(struct ringbuf_sharded *s)
 {
 	if (!s)
 		return;
-	for (unsigned int i = 0; i < s->n; i++) {
-		rb_shard_forget(s->shards[i]);
+	for (unsigned int i = 0; i < s->n; i++)
 		ringbuf_free(s->shards[i]);
-	}
 	if (s->epfd >= 0)
 		close(s->epfd);
 	free(s->shards);

@@ -54,16 +54,21 @@ static unsigned int my_thread_no(void)
 	return thread_no;
 }
 
-static unsigned int pick_shard(const struct ringbuf_sharded *s)
+static unsigned int pick_shard_of_many(const struct ringbuf_sharded *s)
 {
 	int cpu;
 
-	if (s->n == 1)
-		return 0;
 	if (s->shard_by == RINGBUF_SHARD_BY_THREAD)
 		return my_thread_no() % s->n;
 	cpu = sched_getcpu();
 	return cpu < 0 ? my_thread_no() % s->n : (unsigned int)cpu % s->n;
+}
+
+/* Inline, and the one-shard case without a call: every record pays for
+ * whatever is here (bench: "sharded 1 producer / ring 1 producer"). */
+static inline unsigned int pick_shard(const struct ringbuf_sharded *s)
+{
+	return rb_likely(s->n == 1) ? 0 : pick_shard_of_many(s);
 }
 
 int ringbuf_sharded_current(const struct ringbuf_sharded *s)
@@ -73,29 +78,48 @@ int ringbuf_sharded_current(const struct ringbuf_sharded *s)
 
 /* ---- producing ---- */
 
-static __thread struct ringbuf *last_rb;
+/* The shard this thread last reserved in, by value: the object's id and
+ * the shard's data range, so that finding a sample's shard reads no
+ * memory but this thread's own, and a cache left behind by a freed object
+ * (whose id no live object has) is never followed. */
+static __thread struct {
+	uint64_t id;
+	const uint8_t *lo, *hi;
+	struct ringbuf *rb;
+} last;
 
-void rb_shard_forget(const struct ringbuf *rb)
+static void remember(const struct ringbuf_sharded *s, struct ringbuf *rb)
 {
-	if (last_rb == rb)
-		last_rb = NULL;
+	if (rb_likely(last.rb == rb && last.id == s->id))
+		return;
+	last.id = s->id;
+	last.rb = rb;
+	last.lo = rb->data;
+	last.hi = rb->data + 2 * rb->size;
 }
 
-static int in_ring(const struct ringbuf *rb, const void *p)
+static inline int in_ring(const struct ringbuf *rb, const void *p)
 {
 	const uint8_t *b = p;
 
-	return rb && b >= rb->data && b < rb->data + 2 * rb->size;
+	return b >= rb->data && b < rb->data + 2 * rb->size;
 }
 
-static struct ringbuf *owner_of(const struct ringbuf_sharded *s, const void *p)
+static struct ringbuf *search_owner(const struct ringbuf_sharded *s, const void *p)
 {
-	if (in_ring(last_rb, p))
-		return last_rb;
 	for (unsigned int i = 0; i < s->n; i++)
 		if (in_ring(s->shards[i], p))
 			return s->shards[i];
 	return NULL;
+}
+
+static inline struct ringbuf *owner_of(const struct ringbuf_sharded *s, const void *p)
+{
+	const uint8_t *b = p;
+
+	if (rb_likely(last.id == s->id && b >= last.lo && b < last.hi))
+		return last.rb;
+	return search_owner(s, p);
 }
 
 static void *refuse(int err)
@@ -105,18 +129,23 @@ static void *refuse(int err)
 	return NULL;
 }
 
+static inline void *reserve_plain(struct ringbuf_sharded *s, size_t size)
+{
+	struct ringbuf *rb = s->shards[pick_shard(s)];
+	void *p = ringbuf_reserve(rb, size, 0);
+
+	if (rb_likely(p != NULL))
+		remember(s, rb);
+	return p;
+}
+
 static void *reserve_keyed(struct ringbuf_sharded *s, size_t size, uint64_t key, int have_key)
 {
 	struct ringbuf *rb;
 	uint64_t *p;
 
-	if (!(s->flags & RINGBUF_SHARDED_F_STAMP)) {
-		rb = s->shards[pick_shard(s)];
-		p = ringbuf_reserve(rb, size, 0);
-		if (p)
-			last_rb = rb;
-		return p;
-	}
+	if (!(s->flags & RINGBUF_SHARDED_F_STAMP))
+		return reserve_plain(s, size);
 	if (size > RINGBUF_MAX_RECORD_SZ - KEY_SZ)
 		return refuse(E2BIG);
 	/* The clock before the claim (see the top of this file). */
@@ -127,7 +156,7 @@ static void *reserve_keyed(struct ringbuf_sharded *s, size_t size, uint64_t key,
 	if (!p)
 		return NULL;
 	*p = key;  /* our own record until submit publishes it [P4] */
-	last_rb = rb;
+	remember(s, rb);
 	return p + 1;
 }
 
@@ -135,24 +164,32 @@ void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t f
 {
 	/* As ringbuf_reserve: the hot path leaves the error detail alone,
 	 * every failure clears it. */
-	if (!s || flags)
+	if (rb_unlikely(!s || flags))
 		return refuse(EINVAL);
-	if (!(s->role & RINGBUF_PRODUCER))
+	if (rb_unlikely(!(s->role & RINGBUF_PRODUCER)))
 		return refuse(EPERM);
+	if (rb_likely(!(s->flags & RINGBUF_SHARDED_F_STAMP)))
+		return reserve_plain(s, size);
 	return reserve_keyed(s, size, 0, 0);
+}
+
+/* The ring a sample handed to submit/discard belongs to, or NULL: not a
+ * record of this object, which is ignored like a NULL sample. */
+static inline struct ringbuf *commit_target(struct ringbuf_sharded *s, void **sample)
+{
+	if (rb_unlikely(!s || !*sample))
+		return NULL;
+	if (s->flags & RINGBUF_SHARDED_F_STAMP)
+		*sample = (uint8_t *)*sample - KEY_SZ;
+	return owner_of(s, *sample);
 }
 
 static void commit(struct ringbuf_sharded *s, void *sample, uint64_t flags, int discard)
 {
-	struct ringbuf *rb;
+	struct ringbuf *rb = commit_target(s, &sample);
 
-	if (!s || !sample)
-		return;
-	if (s->flags & RINGBUF_SHARDED_F_STAMP)
-		sample = (uint8_t *)sample - KEY_SZ;
-	rb = owner_of(s, sample);
 	if (!rb)
-		return; /* not a record of this object: like a NULL sample */
+		return;
 	if (discard)
 		ringbuf_discard(rb, sample, flags);
 	else
@@ -161,7 +198,10 @@ static void commit(struct ringbuf_sharded *s, void *sample, uint64_t flags, int 
 
 void ringbuf_sharded_submit(struct ringbuf_sharded *s, void *sample, uint64_t flags)
 {
-	commit(s, sample, flags, 0);
+	struct ringbuf *rb = commit_target(s, &sample);
+
+	if (rb)
+		ringbuf_submit(rb, sample, flags);
 }
 
 void ringbuf_sharded_discard(struct ringbuf_sharded *s, void *sample, uint64_t flags)
