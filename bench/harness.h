@@ -242,6 +242,43 @@ static inline void check(struct checker *c, const void *data, size_t len)
 	c->count++;
 }
 
+/* A back-to-back row's loop, one thread on the producer CPU: B2B_BATCH
+ * records reserved, filled and submitted, then one consume, until the
+ * row's time is up; the rate into r->res, a failing consume ends the row.
+ * Always inlined with the transport's own functions as arguments, so the
+ * calls per record stay direct ones (the row measures them). */
+typedef void *(*b2b_reserve_fn)(void *obj, size_t len);
+typedef void (*b2b_submit_fn)(void *obj, void *p);
+typedef int (*b2b_consume_fn)(void *obj, struct checker *chk);
+
+static inline __attribute__((always_inline)) void
+b2b_loop(struct run *r, void *obj, b2b_reserve_fn reserve, b2b_submit_fn submit,
+	 b2b_consume_fn consume, const char *consume_name)
+{
+	uint64_t seq = 0, end;
+
+	bench_pin(bench_cpus[0]);
+	r->t0 = bench_now_ns();
+	end = r->t0 + r->dur_ns;
+	do {
+		for (int k = 0; k < B2B_BATCH; k++) {
+			void *p = reserve(obj, r->len);
+
+			if (!p)
+				break;
+			rec_fill(p, r->len, seq++);
+			submit(obj, p);
+		}
+		int n = consume(obj, &r->chk);
+
+		if (n < 0) {
+			row_failed(r->res, "%s: %s", consume_name, strerror(-n));
+			break;
+		}
+	} while (bench_now_ns() < end);
+	r->res->mrps = (double)r->chk.count / (double)(bench_now_ns() - r->t0) * 1e3;
+}
+
 /* check() as a ringbuf_sample_fn; ctx: the checker. */
 int check_cb(void *ctx, void *data, size_t len);
 /* Latency rows: check, then take the sample; ctx: r->aux. */

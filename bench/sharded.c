@@ -92,36 +92,31 @@ static int sharded_finish(struct run *r)
 
 /* One thread on one CPU, one shard: with nothing crossing between cores,
  * what the sharded calls add per record to ringbuf back-to-back's. */
+static void *b2b_reserve(void *sh, size_t len)
+{
+	return ringbuf_sharded_reserve(sh, len, 0);
+}
+
+static void b2b_submit(void *sh, void *p)
+{
+	ringbuf_sharded_submit(sh, p, 0);
+}
+
+static int b2b_consume(void *sh, struct checker *chk)
+{
+	return ringbuf_sharded_consume(sh, check_cb, chk, 0);
+}
+
 static int sharded_back_to_back(struct run *r)
 {
 	struct ringbuf_sharded *sh = ringbuf_create_sharded(NULL, RING_SIZE, 1, NULL);
-	uint64_t seq = 0, end;
 
 	if (!sh) {
 		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_create_sharded: %s",
 			 strerror(errno));
 		return -errno;
 	}
-	bench_pin(bench_cpus[0]);
-	r->t0 = bench_now_ns();
-	end = r->t0 + r->dur_ns;
-	do {
-		for (int k = 0; k < B2B_BATCH; k++) {
-			void *p = ringbuf_sharded_reserve(sh, r->len, 0);
-
-			if (!p)
-				break;
-			rec_fill(p, r->len, seq++);
-			ringbuf_sharded_submit(sh, p, 0);
-		}
-		int n = ringbuf_sharded_consume(sh, check_cb, &r->chk, 0);
-
-		if (n < 0) {
-			row_failed(r->res, "ringbuf_sharded_consume: %s", strerror(-n));
-			break;
-		}
-	} while (bench_now_ns() < end);
-	r->res->mrps = (double)r->chk.count / (double)(bench_now_ns() - r->t0) * 1e3;
+	b2b_loop(r, sh, b2b_reserve, b2b_submit, b2b_consume, "ringbuf_sharded_consume");
 	ringbuf_sharded_free(sh);
 	return 0;
 }

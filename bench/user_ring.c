@@ -195,35 +195,30 @@ static int user_finish(struct run *r)
 
 /* Back-to-back: one thread on one CPU, alternating B2B_BATCH records of
  * producing with consuming them. */
+static void *b2b_reserve(void *rb, size_t len)
+{
+	return ringbuf_reserve(rb, len, 0);
+}
+
+static void b2b_submit(void *rb, void *p)
+{
+	ringbuf_submit(rb, p, 0);
+}
+
+static int b2b_consume(void *rb, struct checker *chk)
+{
+	return ringbuf_consume(rb, check_cb, chk);
+}
+
 static int user_back_to_back(struct run *r)
 {
 	struct ringbuf *rb = ringbuf_create(NULL, RING_SIZE, NULL);
-	uint64_t seq = 0, end;
 
 	if (!rb) {
 		snprintf(r->res->why, sizeof(r->res->why), "ringbuf_create: %s", strerror(errno));
 		return -errno;
 	}
-	bench_pin(bench_cpus[0]);
-	r->t0 = bench_now_ns();
-	end = r->t0 + r->dur_ns;
-	do {
-		for (int k = 0; k < B2B_BATCH; k++) {
-			void *p = ringbuf_reserve(rb, r->len, 0);
-
-			if (!p)
-				break;
-			rec_fill(p, r->len, seq++);
-			ringbuf_submit(rb, p, 0);
-		}
-		int n = ringbuf_consume(rb, check_cb, &r->chk);
-
-		if (n < 0) {
-			row_failed(r->res, "ringbuf_consume: %s", strerror(-n));
-			break;
-		}
-	} while (bench_now_ns() < end);
-	r->res->mrps = (double)r->chk.count / (double)(bench_now_ns() - r->t0) * 1e3;
+	b2b_loop(r, rb, b2b_reserve, b2b_submit, b2b_consume, "ringbuf_consume");
 	ringbuf_free(rb);
 	return 0;
 }
