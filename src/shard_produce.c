@@ -173,21 +173,18 @@ void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t f
 	return reserve_keyed(s, size, 0, 0);
 }
 
-/* The ring a sample handed to submit/discard belongs to, or NULL: not a
- * record of this object, which is ignored like a NULL sample. */
-static inline struct ringbuf *commit_target(struct ringbuf_sharded *s, void **sample)
+/* Submit or discard: the sample's shard found from its address; a pointer
+ * that is no record of this object is ignored, like a NULL sample. Inline:
+ * submit is on every record's path. */
+static inline void commit(struct ringbuf_sharded *s, void *sample, uint64_t flags, int discard)
 {
-	if (rb_unlikely(!s || !*sample))
-		return NULL;
+	struct ringbuf *rb;
+
+	if (rb_unlikely(!s || !sample))
+		return;
 	if (s->flags & RINGBUF_SHARDED_F_STAMP)
-		*sample = (uint8_t *)*sample - KEY_SZ;
-	return owner_of(s, *sample);
-}
-
-static void commit(struct ringbuf_sharded *s, void *sample, uint64_t flags, int discard)
-{
-	struct ringbuf *rb = commit_target(s, &sample);
-
+		sample = (uint8_t *)sample - KEY_SZ;
+	rb = owner_of(s, sample);
 	if (!rb)
 		return;
 	if (discard)
@@ -198,10 +195,7 @@ static void commit(struct ringbuf_sharded *s, void *sample, uint64_t flags, int 
 
 void ringbuf_sharded_submit(struct ringbuf_sharded *s, void *sample, uint64_t flags)
 {
-	struct ringbuf *rb = commit_target(s, &sample);
-
-	if (rb)
-		ringbuf_submit(rb, sample, flags);
+	commit(s, sample, flags, 0);
 }
 
 void ringbuf_sharded_discard(struct ringbuf_sharded *s, void *sample, uint64_t flags)
