@@ -137,6 +137,16 @@ RINGBUF_API int   ringbuf_output(struct ringbuf *rb, const void *data, size_t si
 RINGBUF_API uint64_t ringbuf_query(const struct ringbuf *rb, uint64_t flags);
 /* reserve/output fail with ENOSPC when there is no room, E2BIG when the record
  * can never fit, EINVAL for unknown flags; the ring is unchanged then. */
+/* n records of size payload bytes each with one claim (one CAS for all n):
+ * samples[0..n-1] get their payloads, in ring order, and it returns 0; or
+ * it returns a negative errno and reserves nothing: -ENOSPC no room for all
+ * n now (n drops counted), -E2BIG they can never fit (n * round_up(size + 8,
+ * 8) > the ring's size), -EINVAL, -EPERM as reserve, -EOPNOTSUPP on an
+ * overwrite ring. Commit each sample on its own with ringbuf_submit or
+ * ringbuf_discard, in any order; the consumer stops at the first one not
+ * yet committed, so commit them all soon. flags: 0. */
+RINGBUF_API int   ringbuf_reserve_batch(struct ringbuf *rb, size_t size, unsigned int n,
+				    void **samples, uint64_t flags);
 
 /* ---- consuming: one consumer per ring at a time ----
  * Delivery on consumer crash: AT LEAST ONCE. A consumer that dies (SIGKILL

@@ -42,9 +42,9 @@ static void yield_when_full(void)
 }
 
 /* Only user rings get here (reserve refuses the others): a meta page. */
-static void count_drop(struct ringbuf *rb)
+static void count_drops(struct ringbuf *rb, uint64_t n)
 {
-	rb_add_relaxed(&rb->meta->dropped_records, 1);
+	rb_add_relaxed(&rb->meta->dropped_records, n);
 }
 
 static void *refuse(int err)
@@ -54,20 +54,16 @@ static void *refuse(int err)
 	return NULL;
 }
 
-void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
+/*
+ * The claim of len bytes, for reserve (one record) and reserve_batch (n
+ * records of one size, contiguous): 0 with *pos the first claimed byte, or
+ * -ENOSPC / an overwrite reclaim's error, the ring unchanged. Inlined into
+ * both, so reserve's path is what it was before there were two callers.
+ */
+static inline __attribute__((always_inline)) int claim(struct ringbuf *rb, uint64_t len,
+							uint64_t *pos)
 {
-	uint64_t len, prod;
-	uint64_t *hdr;
-
-	/* The hot path leaves the error detail alone; every failure clears
-	 * it (refuse()), so no older detail is shown for it. */
-	if (rb_unlikely(!rb || flags || !rb_is_user(rb)))
-		return refuse(EINVAL);
-	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER)))
-		return refuse(EPERM);
-	len = rb_round_up_hdr(size);
-	if (rb_unlikely(size > RINGBUF_MAX_RECORD_SZ || len > rb->size))
-		return refuse(E2BIG);
+	uint64_t prod;
 
 	/* Inherited through fork: stamp our own slot, not the parent's. The
 	 * acquire pairs with rb_reslot's release of slot_pid. */
@@ -114,10 +110,8 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 				err = rb_overwrite_make_room(rb, prod, len);
 			else
 				yield_when_full();
-			if (err) {
-				count_drop(rb);
-				return refuse(-err);
-			}
+			if (err)
+				return err;
 			prod = rb_load_relaxed(rb->producer_pos);
 			continue;
 		}
@@ -126,15 +120,93 @@ void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
 		if (rb_cas_acq_rel(rb->producer_pos, &prod, prod + len))
 			break;
 	}
-	rb_testpoint("reserve:claimed");
+	*pos = prod;
+	return 0;
+}
 
-	/* [P3] The header, BUSY, stamped with our producer slot so a dead
-	 * owner can be found. Relaxed: the consumer treats it only as "stop
-	 * here", and the payload is published by the commit's release [P4]. */
-	hdr = rb_hdr_at(rb, prod);
+/* [P3] A header, BUSY, stamped with our producer slot so a dead owner can
+ * be found. Relaxed: the consumer treats it only as "stop here", and the
+ * payload is published by the commit's release [P4]. */
+static inline uint64_t *busy_header(struct ringbuf *rb, uint64_t pos, size_t size)
+{
+	uint64_t *hdr = rb_hdr_at(rb, pos);
+
 	rb_store_relaxed(hdr, rb_hdr_make((uint32_t)size | RINGBUF_BUSY_BIT, rb->owner_slot));
+	return hdr;
+}
+
+void *ringbuf_reserve(struct ringbuf *rb, size_t size, uint64_t flags)
+{
+	uint64_t len, prod;
+	uint64_t *hdr;
+	int err;
+
+	/* The hot path leaves the error detail alone; every failure clears
+	 * it (refuse()), so no older detail is shown for it. */
+	if (rb_unlikely(!rb || flags || !rb_is_user(rb)))
+		return refuse(EINVAL);
+	if (rb_unlikely(!(rb->role & RINGBUF_PRODUCER)))
+		return refuse(EPERM);
+	len = rb_round_up_hdr(size);
+	if (rb_unlikely(size > RINGBUF_MAX_RECORD_SZ || len > rb->size))
+		return refuse(E2BIG);
+	err = claim(rb, len, &prod);
+	if (rb_unlikely(err)) {
+		count_drops(rb, 1);
+		return refuse(-err);
+	}
+	rb_testpoint("reserve:claimed");
+	hdr = busy_header(rb, prod, size);
 	rb_testpoint("reserve:header");
 	return hdr + 1;
+}
+
+/*
+ * n records of one size with one claim: the claim's CAS and the cache line
+ * it moves are paid once per batch instead of once per record. The n
+ * headers are written BUSY right after the claim, in ring order, before any
+ * record is handed out; each record is then committed on its own. A
+ * producer that dies between the claim and its last header leaves its
+ * written headers BUSY (recovered by their stamp) and the rest of the batch
+ * zero: one gap, skipped as one orphan (recover.c), as a single reserve's
+ * zero header is.
+ */
+int ringbuf_reserve_batch(struct ringbuf *rb, size_t size, unsigned int n, void **samples,
+			  uint64_t flags)
+{
+	uint64_t len, prod;
+	int err;
+
+	rb_clear_detail();
+	if (!rb || flags || !n || !samples || !rb_is_user(rb))
+		return rb_api_ret(rb_detail(EINVAL, "reserve_batch: %s",
+					    !rb ? "no ring" : flags ? "flags must be 0"
+					    : !n ? "no records asked for" : !samples ? "no samples array"
+					    : "not a user ring"));
+	if (!(rb->role & RINGBUF_PRODUCER))
+		return rb_api_ret(rb_detail(EPERM, "reserve_batch: this handle is not a producer"));
+	if (rb->flags & RINGBUF_F_OVERWRITE)
+		return rb_api_ret(rb_detail(EOPNOTSUPP, "reserve_batch: not in overwrite mode"));
+	len = rb_round_up_hdr(size);
+	/* size <= RINGBUF_MAX_RECORD_SZ (checked first) and n < 2^32: len * n
+	 * cannot overflow. */
+	if (size > RINGBUF_MAX_RECORD_SZ || len * n > rb->size)
+		return rb_api_ret(rb_detail(E2BIG, "reserve_batch: %u records of %zu bytes "
+					    "take %llu bytes, the ring has %llu", n, size,
+					    (unsigned long long)(len * n),
+					    (unsigned long long)rb->size));
+	err = claim(rb, len * n, &prod);
+	if (err) {
+		count_drops(rb, n);
+		return rb_api_ret(err);
+	}
+	rb_testpoint("reserve_batch:claimed");
+	for (unsigned int i = 0; i < n; i++) {
+		if (i == n / 2)
+			rb_testpoint("reserve_batch:half");
+		samples[i] = busy_header(rb, prod + (uint64_t)i * len, size) + 1;
+	}
+	return 0;
 }
 
 static void commit(struct ringbuf *rb, void *sample, uint64_t flags, int discard)
