@@ -37,6 +37,10 @@ static void ring_commit(void *rb, void *rec, uint64_t flags, int discard)
 	else
 		ringbuf_submit(rb, rec, flags);
 }
+static int ring_reserve_batch(void *rb, size_t len, unsigned int n, void **recs)
+{
+	return ringbuf_reserve_batch(rb, len, n, recs, 0);
+}
 static int ring_output(void *rb, const void *d, size_t len, uint64_t flags)
 {
 	return ringbuf_output(rb, d, len, flags);
@@ -51,14 +55,70 @@ static int ring_add(struct ringbuf_consumer *c, void *rb, int (*fn)(void *, void
 }
 static uint64_t ring_avail(void *rb) { return ringbuf_query(rb, RINGBUF_AVAIL_DATA); }
 
+/* A batch producer: up to cfg->batch records of one size per claim, filled,
+ * then committed in a shuffled order; the consumer must still see them in
+ * ring order and stop at the first one not yet committed. */
+static void produce_batches(struct producer *p, uint64_t *rnd)
+{
+	const struct stress_cfg *c = p->cfg;
+	unsigned int max = c->batch;
+	void *recs[STRESS_MAX_BATCH];
+	unsigned int order[STRESS_MAX_BATCH];
+
+	CHECK(p->t->reserve_batch && max <= STRESS_MAX_BATCH && !c->use_output);
+	for (long seq = 0; seq < c->records_per_producer;) {
+		size_t span = c->max_size - c->min_size + 1;
+		size_t len = c->min_size + (size_t)(test_rand(rnd) % span);
+		long left = c->records_per_producer - seq;
+		unsigned int k = left < (long)max ? (unsigned int)left : max;
+		int err;
+
+		if (p->t->before_record)
+			p->t->before_record(p->t->obj, p->id, seq);
+		while ((err = p->t->reserve_batch(p->t->obj, len, k, recs))) {
+			if (err == -E2BIG && k > 1) { /* never fits: fewer */
+				k /= 2;
+				continue;
+			}
+			CHECK_EQ(err, -ENOSPC);
+			p->enospc++;
+			sched_yield();
+		}
+		for (unsigned int i = 0; i < k; i++) {
+			test_rec_fill(recs[i], len, p->id, (uint64_t)(seq + i));
+			order[i] = i;
+		}
+		for (unsigned int i = k; i > 1; i--) {
+			unsigned int j = (unsigned int)(test_rand(rnd) % i), t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (unsigned int i = 0; i < k; i++) {
+			long q = seq + order[i];
+			int discard = c->discard_pct && (int)(test_rand(rnd) % 100) < c->discard_pct;
+
+			if (discard)
+				p->discarded[q] = 1;
+			p->t->commit(p->t->obj, recs[order[i]], c->commit_flags, discard);
+		}
+		seq += k;
+	}
+}
+
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
 	const struct stress_cfg *c = p->cfg;
 	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (p->id + 1);
 	uint8_t tmp[1 << 16];
+	long first = 0;
 
-	for (long seq = 0; seq < c->records_per_producer; seq++) {
+	if (c->batch > 1 && p->id % 2 == 0) {
+		produce_batches(p, &rnd);
+		first = c->records_per_producer;
+	}
+	for (long seq = first; seq < c->records_per_producer; seq++) {
 		size_t span = c->max_size - c->min_size + 1;
 		size_t len = c->min_size + (size_t)(test_rand(&rnd) % span);
 		int discard = c->discard_pct && (int)(test_rand(&rnd) % 100) < c->discard_pct;
@@ -174,6 +234,7 @@ void stress_run(struct ringbuf *rb, const struct stress_cfg *cfg, struct stress_
 	const struct stress_target ring_target = {
 		.obj = rb, .reserve = ring_reserve, .commit = ring_commit, .output = ring_output,
 		.consume = ring_consume, .add = ring_add, .avail = ring_avail,
+		.reserve_batch = ring_reserve_batch,
 	};
 	const struct stress_target *t = cfg->target ? cfg->target : &ring_target;
 	int done = 0;

@@ -24,6 +24,9 @@ struct stress_target {
 	int (*add)(struct ringbuf_consumer *c, void *obj, int (*fn)(void *, void *, size_t),
 		   void *ctx);                 /* STRESS_MANAGER */
 	uint64_t (*avail)(void *obj);          /* bytes not yet consumed */
+	/* n records of len bytes with one claim (ringbuf_reserve_batch's
+	 * convention: 0 or -errno); NULL when the target has none. */
+	int (*reserve_batch)(void *obj, size_t len, unsigned int n, void **recs);
 	/* Called by each producer before each record (e.g. to migrate). */
 	void (*before_record)(void *obj, uint32_t producer, long seq);
 	/* Called by the consumer after each consume call that delivered. */
@@ -60,10 +63,18 @@ struct stress_cfg {
 					* one must then be counted as such, and
 					* what arrives is still whole and in order */
 	const struct stress_target *target; /* NULL: the rb given to stress_run */
+	unsigned int batch;            /* > 1: producers 0, 2, 4.. reserve up to this
+					* many records of one size per call
+					* (reserve_batch; halved on E2BIG) and
+					* commit them in a shuffled order; the
+					* others one at a time. At most
+					* STRESS_MAX_BATCH */
 	int unordered;                 /* a producer's records may arrive out of
 					* order (they went to several rings):
 					* check exactly once, not order */
 };
+
+#define STRESS_MAX_BATCH 64
 
 struct stress_result {
 	uint64_t delivered, discarded, enospc;
