@@ -324,6 +324,10 @@ RINGBUF_API struct ringbuf *ringbuf_sharded_shard(const struct ringbuf_sharded *
 /* The shard this thread would produce into now. */
 RINGBUF_API int  ringbuf_sharded_current(const struct ringbuf_sharded *s);
 RINGBUF_API void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t flags);
+/* ringbuf_reserve_batch in the shard this thread would use now; stamped:
+ * the n records share one key. */
+RINGBUF_API int   ringbuf_sharded_reserve_batch(struct ringbuf_sharded *s, size_t size,
+					    unsigned int n, void **samples, uint64_t flags);
 RINGBUF_API void  ringbuf_sharded_submit(struct ringbuf_sharded *s, void *sample, uint64_t flags);
 RINGBUF_API void  ringbuf_sharded_discard(struct ringbuf_sharded *s, void *sample, uint64_t flags);
 RINGBUF_API int   ringbuf_sharded_output(struct ringbuf_sharded *s, const void *data, size_t size,

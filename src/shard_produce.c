@@ -173,6 +173,46 @@ void *ringbuf_sharded_reserve(struct ringbuf_sharded *s, size_t size, uint64_t f
 	return reserve_keyed(s, size, 0, 0);
 }
 
+/* n records in the shard this thread would reserve one in, with one claim
+ * (ringbuf_reserve_batch). Stamped: one clock read before the claim keys
+ * all n, so key(A) <= claim <= key(B) still holds across batches, and the
+ * records of one batch, equal keys in one shard, keep their ring order in a
+ * merge (its sort breaks ties by staging order). */
+int ringbuf_sharded_reserve_batch(struct ringbuf_sharded *s, size_t size, unsigned int n,
+				  void **samples, uint64_t flags)
+{
+	int stamp, err;
+	uint64_t key = 0;
+	struct ringbuf *rb;
+
+	rb_clear_detail();
+	if (!s || flags)
+		return rb_api_ret(rb_detail(EINVAL, "reserve_batch: %s",
+					    !s ? "no sharded object" : "flags must be 0"));
+	if (!(s->role & RINGBUF_PRODUCER))
+		return rb_api_ret(rb_detail(EPERM, "reserve_batch: this handle is not a producer"));
+	stamp = !!(s->flags & RINGBUF_SHARDED_F_STAMP);
+	if (stamp) {
+		if (size > RINGBUF_MAX_RECORD_SZ - KEY_SZ)
+			return rb_api_ret(rb_detail(E2BIG, "reserve_batch: %zu bytes and a key "
+						    "exceed a record", size));
+		key = rb_now_ns();
+	}
+	rb = s->shards[pick_shard(s)];
+	err = ringbuf_reserve_batch(rb, size + (stamp ? KEY_SZ : 0), n, samples, 0);
+	if (err)
+		return err; /* errno and the detail are set */
+	remember(s, rb);
+	if (stamp)
+		for (unsigned int i = 0; i < n; i++) {
+			uint64_t *p = samples[i];
+
+			*p = key;  /* our own record until submit publishes it [P4] */
+			samples[i] = p + 1;
+		}
+	return 0;
+}
+
 /* Submit or discard: the sample's shard found from its address; a pointer
  * that is no record of this object is ignored, like a NULL sample. Inline:
  * submit is on every record's path. */

@@ -5,7 +5,8 @@
  * the first one not yet committed; a batch may wrap; a batch that does not
  * fit is refused whole (ENOSPC now, E2BIG never), the refusal counts n
  * drops and leaves the ring and every committed record as they were; bad
- * arguments, a consumer-only handle and an overwrite ring are refused. */
+ * arguments, a consumer-only handle and an overwrite ring are refused. The
+ * sharded form puts a batch in one shard under one key. */
 #include <unistd.h>
 
 #include "ringbuf.h"
@@ -174,6 +175,33 @@ int main(void)
 		CHECK_EQ(ringbuf_reserve_batch(cons, rec, 2, v, 0), -EPERM);
 		ringbuf_free(cons);
 		CHECK_EQ(ringbuf_unlink(name), 0);
+	}
+	/* Sharded, stamped: one shard, one key for the batch, ring order. */
+	{
+		RINGBUF_SHARDED_OPTS(so, .flags = RINGBUF_SHARDED_F_STAMP,
+				     .shard_by = RINGBUF_SHARD_BY_THREAD);
+		struct ringbuf_sharded *sh = ringbuf_create_sharded(NULL, size, 2, &so);
+		struct ringbuf *mine;
+
+		CHECK(sh);
+		CHECK_EQ(ringbuf_sharded_reserve_batch(sh, rec, 3, v, 1), -EINVAL);
+		CHECK_EQ(ringbuf_sharded_reserve_batch(NULL, rec, 3, v, 0), -EINVAL);
+		CHECK_EQ(ringbuf_sharded_reserve_batch(sh, size, 1, v, 0), -E2BIG);
+		CHECK_EQ(ringbuf_sharded_reserve_batch(sh, rec, 3, v, 0), 0);
+		mine = ringbuf_sharded_shard(sh, (unsigned int)ringbuf_sharded_current(sh));
+		CHECK(mine);
+		CHECK_EQ(pos(mine, RINGBUF_PROD_POS), 3 * (fp + 8));
+		for (int i = 0; i < 3; i++) {
+			CHECK_EQ(ringbuf_sharded_key(v[i]), ringbuf_sharded_key(v[0]));
+			test_rec_fill(v[i], rec, 0, 300 + (uint64_t)i);
+		}
+		CHECK(ringbuf_sharded_key(v[0]) != 0);
+		for (int i = 2; i >= 0; i--)
+			ringbuf_sharded_submit(sh, v[i], 0);
+		s.next = 300;
+		CHECK_EQ(ringbuf_sharded_consume(sh, on_rec, &s, RINGBUF_SHARDED_MERGE), 3);
+		CHECK_EQ(s.next, 303);
+		ringbuf_sharded_free(sh);
 	}
 	ringbuf_free(rb);
 	printf("batches claimed, wrapped, refused whole; ring intact\n");

@@ -9,7 +9,11 @@
  *   2. per-thread shards, stamped, the manager's merged poll: each producer
  *      stays in order, and within each consume call the keys the merge hands
  *      out never go down;
- *   3. per-CPU shards, stamped, output(), plain consume. */
+ *   3. per-CPU shards, stamped, output(), plain consume;
+ *   4. and 5. the same with batch producers (ringbuf_sharded_reserve_batch,
+ *      16 per claim, committed shuffled) beside single-record ones: merged
+ *      (a batch's records share one key and must keep their order) and
+ *      per CPU. */
 #include <sched.h>
 #include <unistd.h>
 
@@ -32,6 +36,11 @@ struct sh {
 static void *sh_reserve(void *o, size_t len)
 {
 	return ringbuf_sharded_reserve(((struct sh *)o)->s, len, 0);
+}
+
+static int sh_reserve_batch(void *o, size_t len, unsigned int n, void **recs)
+{
+	return ringbuf_sharded_reserve_batch(((struct sh *)o)->s, len, n, recs, 0);
 }
 
 static void sh_commit(void *o, void *rec, uint64_t flags, int discard)
@@ -113,12 +122,14 @@ static void sh_migrate(void *o, uint32_t producer, long seq)
 }
 
 static void run(const char *what, unsigned int nshards, uint32_t shard_by, uint32_t flags,
-		uint64_t cflags, enum stress_consumer consumer, int use_output, int unordered)
+		uint64_t cflags, enum stress_consumer consumer, int use_output, int unordered,
+		unsigned int batch)
 {
 	RINGBUF_SHARDED_OPTS(o, .flags = flags, .shard_by = shard_by);
 	struct sh h = { .flags = cflags, .migrate = 1 };
 	struct stress_target t = {
 		.obj = &h, .reserve = sh_reserve, .commit = sh_commit, .output = sh_output,
+		.reserve_batch = sh_reserve_batch,
 		.consume = sh_consume, .add = sh_add, .avail = sh_avail,
 		.before_record = sh_migrate, .after_consume = sh_after_consume,
 	};
@@ -132,6 +143,7 @@ static void run(const char *what, unsigned int nshards, uint32_t shard_by, uint3
 		.consumer = consumer,
 		.target = &t,
 		.unordered = unordered,
+		.batch = batch,
 	};
 	struct stress_result res;
 	struct ringbuf_stats st = { .sz = sizeof(st) };
@@ -163,10 +175,15 @@ static void run(const char *what, unsigned int nshards, uint32_t shard_by, uint3
 
 int main(void)
 {
-	run("per-cpu, busy", 2, RINGBUF_SHARD_BY_CPU, 0, 0, STRESS_BUSY, 0, 1);
+	run("per-cpu, busy", 2, RINGBUF_SHARD_BY_CPU, 0, 0, STRESS_BUSY, 0, 1, 0);
 	run("per-thread, stamped, manager merge", 4, RINGBUF_SHARD_BY_THREAD,
-	    RINGBUF_SHARDED_F_STAMP, RINGBUF_SHARDED_MERGE, STRESS_MANAGER, 0, 0);
+	    RINGBUF_SHARDED_F_STAMP, RINGBUF_SHARDED_MERGE, STRESS_MANAGER, 0, 0, 0);
 	run("per-cpu, stamped, output", 3, RINGBUF_SHARD_BY_CPU, RINGBUF_SHARDED_F_STAMP, 0,
-	    STRESS_BUSY, 1, 1);
+	    STRESS_BUSY, 1, 1, 0);
+	run("per-thread, stamped, batches of 16 beside single records, merged busy", 4,
+	    RINGBUF_SHARD_BY_THREAD, RINGBUF_SHARDED_F_STAMP, RINGBUF_SHARDED_MERGE, STRESS_BUSY,
+	    0, 0, 16);
+	run("per-cpu, batches of 16 beside single records, busy", 2, RINGBUF_SHARD_BY_CPU, 0, 0,
+	    STRESS_BUSY, 0, 1, 16);
 	return 0;
 }
