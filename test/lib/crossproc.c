@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,30 +10,63 @@
 #include "ringbuf.h"
 #include "testutil.h"
 
+/* CP_BATCH=N (N > 1): reserve N records at a time (crossproc.h). */
+static long batch_from_env(void)
+{
+	const char *s = getenv("CP_BATCH");
+	long n = s ? atol(s) : 0;
+
+	CHECK(n <= CP_MAX_BATCH);
+	return n > 1 ? n : 0;
+}
+
+static void commit_rec(struct ringbuf *rb, void *p, uint64_t seq)
+{
+	if (cp_is_discard(seq))
+		ringbuf_discard(rb, p, 0);
+	else
+		ringbuf_submit(rb, p, 0);
+}
+
 static void run_producer(const char *ring, uint32_t id, long count)
 {
 	struct ringbuf *rb = ringbuf_open(ring, RINGBUF_PRODUCER);
 	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (id + 1), enospc = 0;
+	long batch = batch_from_env(), seq = 0;
 
 	if (!rb) {
 		fprintf(stderr, "producer %u: open %s: %s (%s)\n", id, ring, strerror(errno),
 			ringbuf_strerror_detail());
 		_exit(1);
 	}
-	for (long seq = 0; seq < count; seq++) {
+	while (seq < count) {
 		size_t len = sizeof(struct test_rec) + (size_t)(test_rand(&rnd) % 200);
-		void *p;
+		void *p[CP_MAX_BATCH];
+		long k = 1;
+		int err;
 
-		while (!(p = ringbuf_reserve(rb, len, 0))) {
-			CHECK_EQ(errno, ENOSPC);
-			enospc++;
-			usleep(50);
+		if (batch) {
+			/* One size for the batch; the last one takes what is left. */
+			k = count - seq < batch ? count - seq : batch;
+			while ((err = ringbuf_reserve_batch(rb, len, (unsigned int)k, p, 0))) {
+				CHECK_EQ(err, -ENOSPC);
+				enospc++;
+				usleep(50);
+			}
+		} else {
+			while (!(p[0] = ringbuf_reserve(rb, len, 0))) {
+				CHECK_EQ(errno, ENOSPC);
+				enospc++;
+				usleep(50);
+			}
 		}
-		test_rec_fill(p, len, id, (uint64_t)seq);
-		if (cp_is_discard((uint64_t)seq))
-			ringbuf_discard(rb, p, 0);
-		else
-			ringbuf_submit(rb, p, 0);
+		/* All filled, then committed in order: a kill at the i-th commit
+		 * leaves the batch's later records BUSY with their payloads. */
+		for (long i = 0; i < k; i++)
+			test_rec_fill(p[i], len, id, (uint64_t)(seq + i));
+		for (long i = 0; i < k; i++)
+			commit_rec(rb, p[i], (uint64_t)(seq + i));
+		seq += k;
 	}
 	if (getenv("CP_REPORT_FD"))
 		CHECK(write(atoi(getenv("CP_REPORT_FD")), &enospc, sizeof(enospc)) == sizeof(enospc));
@@ -63,18 +97,23 @@ pid_t cp_spawn_self(const char *testpoint, char *const argv[])
 	return pid;
 }
 
-pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
-			int *report_fd)
+pid_t cp_spawn_batch_producer(const char *ring, uint32_t id, long count, unsigned int batch,
+			      const char *testpoint, int *report_fd)
 {
-	char ids[16], counts[32];
+	char ids[16], counts[32], batches[16];
 	int pfd[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
+	CHECK(batch <= CP_MAX_BATCH);
 	if (report_fd)
 		CHECK(pipe(pfd) == 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		/* A test that fails exits at once: its producers go with it
+		 * instead of spinning on a full ring nobody reads. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		if (report_fd) {
 			char fds[16];
 
@@ -83,6 +122,12 @@ pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *t
 			setenv("CP_REPORT_FD", fds, 1);
 		} else {
 			unsetenv("CP_REPORT_FD");
+		}
+		if (batch > 1) {
+			snprintf(batches, sizeof(batches), "%u", batch);
+			setenv("CP_BATCH", batches, 1);
+		} else {
+			unsetenv("CP_BATCH");
 		}
 		if (testpoint)
 			setenv("RINGBUF_TESTPOINT", testpoint, 1);
@@ -98,6 +143,12 @@ pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *t
 		*report_fd = pfd[0];
 	}
 	return pid;
+}
+
+pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
+			int *report_fd)
+{
+	return cp_spawn_batch_producer(ring, id, count, 0, testpoint, report_fd);
 }
 
 int cp_on_record(void *ctx, void *data, size_t size)

@@ -19,9 +19,19 @@ void cp_maybe_producer(int argc, char **argv);
  * every seq with cp_is_discard(seq) is discarded), retrying on ENOSPC.
  * testpoint: RINGBUF_TESTPOINT for the child, or NULL. *report_fd (if not
  * NULL) gets a pipe on which the child writes its ENOSPC count at the end.
- * With CP_NO_FREE in the environment the child exits without ringbuf_free. */
+ * The child is SIGKILLed when its parent dies (a failed test leaves none).
+ * With CP_NO_FREE in the environment the child exits without ringbuf_free.
+ * With CP_BATCH=N (N > 1, at most CP_MAX_BATCH) in the child's environment
+ * it reserves N records of one random size at a time with
+ * ringbuf_reserve_batch (the last batch takes what is left), fills them all,
+ * then commits each in seq order: test points "reserve_batch:*" then count
+ * batches, "commit:before" still counts records. cp_spawn_batch_producer
+ * sets it; cp_spawn_producer clears it, whatever our environment holds. */
+#define CP_MAX_BATCH 64
 pid_t cp_spawn_producer(const char *ring, uint32_t id, long count, const char *testpoint,
 			int *report_fd);
+pid_t cp_spawn_batch_producer(const char *ring, uint32_t id, long count, unsigned int batch,
+			      const char *testpoint, int *report_fd);
 static inline int cp_is_discard(uint64_t seq) { return seq % 7 == 3; }
 
 /* Start this test program again as a child, with argv (argv[0] included,
