@@ -74,6 +74,9 @@ struct row {
 	enum wakeup_kind wake;
 	int output;          /* user ring: ringbuf_output, not reserve + submit */
 	int overwrite;       /* user ring: RINGBUF_F_OVERWRITE */
+	int batch;           /* user ring: the producer reserves this many
+			      * records per ringbuf_reserve_batch call (0: one
+			      * ringbuf_reserve per record) */
 	int idle_none;       /* user ring: the consumer's idle policy
 			      * RINGBUF_IDLE_NONE (a consume that found nothing
 			      * returns at once: the library before the policies) */

@@ -17,6 +17,8 @@
 const struct row bench_rows[] = {
 	/* ours */
 	{ .name = "ringbuf busy", .t = &user_ring, .ref = KREF_BUSY },
+	/* 16 records per ringbuf_reserve_batch: one claim CAS for 16 */
+	{ .name = "ringbuf busy, batch 16", .t = &user_ring, .ref = KREF_BUSY, .batch = 16 },
 	{ .name = "ringbuf busy, idle policy none", .t = &user_ring, .ref = KREF_BUSY, .idle_none = 1 },
 	{ .name = "ringbuf manager consume busy", .t = &user_ring, .ref = KREF_BUSY,
 	  .consume = CONSUME_MANAGER_BUSY },
@@ -75,6 +77,10 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf busy", .b = KREF_BUSY },
 	{ .what = "busy consume / minimal SPSC ring [floor]",
 	  .a = "ringbuf busy", .b = "minimal SPSC ring [floor]" },
+	{ .what = "busy, batch 16 / busy consume",
+	  .a = "ringbuf busy, batch 16", .b = "ringbuf busy" },
+	{ .what = "busy, batch 16 / minimal SPSC ring [floor]",
+	  .a = "ringbuf busy, batch 16", .b = "minimal SPSC ring [floor]" },
 	{ .what = "nowakeup busy / minimal SPSC ring [floor]",
 	  .a = "ringbuf nowakeup busy", .b = "minimal SPSC ring [floor]" },
 	{ .what = "nowakeup busy / kernel nowakeup busy",

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * ringbuf bench, transport user_ring: one ring of ours. Producers reserve
- * and submit (or output) and retry when the ring is full; the row says how
- * they wake the consumer (each commit, NO_WAKEUP, sampled) and how the
- * consumer reads (a ringbuf_consume loop, the manager's poll, the
- * manager's consume in a loop).
+ * (one record, or the row's batch in one call) and submit each (or output)
+ * and retry when the ring is full; the row says how they wake the consumer
+ * (each commit, NO_WAKEUP, sampled) and how the consumer reads (a
+ * ringbuf_consume loop, the manager's poll, the manager's consume in a
+ * loop).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,10 @@
 #include <ringbuf.h>
 
 #include "harness.h"
+
+/* Records a producer writes between two looks at r->stop; a row's batch
+ * is at most this. */
+#define BURST 64
 
 static int user_open(struct run *r)
 {
@@ -29,6 +34,11 @@ static int user_open(struct run *r)
 	}
 	r->src = rb;
 	r->chk.allow_gaps = w->overwrite;
+	if (w->batch > BURST) {
+		snprintf(r->res->why, sizeof(r->res->why), "batch %d: at most %d", w->batch, BURST);
+		ringbuf_free(rb);
+		return -EINVAL;
+	}
 	/* The latency rows' busy consumer sets its own policy. */
 	if (bench_idle_spin_ns && !w->idle_none && w->kind != ROW_LATENCY) {
 		RINGBUF_IDLE_OPTS(io, .spin_ns = bench_idle_spin_ns);
@@ -43,7 +53,38 @@ static void user_close(struct run *r)
 	ringbuf_free(r->src);
 }
 
-static void user_produce(struct run *r, int id)
+/* n records of len into p: one ringbuf_reserve (the plain rows), or one
+ * ringbuf_reserve_batch for n. A full ring is retried until the row stops,
+ * as a producer that does not drop does. 0, or -1: the row stopped, or the
+ * library refused for another reason (the row failed). */
+static inline __attribute__((always_inline)) int
+reserve_records(struct run *r, struct ringbuf *rb, size_t len, unsigned int n, void **p)
+{
+	for (;;) {
+		int err;
+
+		if (n == 1)
+			err = (p[0] = ringbuf_reserve(rb, len, 0)) ? 0 : -ENOSPC;
+		else
+			err = ringbuf_reserve_batch(rb, len, n, p, 0);
+		if (!err)
+			return 0;
+		if (err != -ENOSPC) {
+			row_failed(r->res, "ringbuf_reserve_batch(%u records of %zu B): %s", n, len,
+				   strerror(-err));
+			return -1;
+		}
+		if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+			return -1;
+		relax();
+	}
+}
+
+/* The producer loop, n records per reservation. Always inlined: with n the
+ * constant 1 the plain rows' loop is one direct ringbuf_reserve per record,
+ * as it was before there were batches. */
+static inline __attribute__((always_inline)) void produce_records(struct run *r, int id,
+								  unsigned int n)
 {
 	struct ringbuf *rb = r->src;
 	const size_t len = r->len;
@@ -51,34 +92,39 @@ static void user_produce(struct run *r, int id)
 	uint64_t flags = r->row->wake != WAKE_EACH ? RINGBUF_NO_WAKEUP : 0;
 	uint64_t seq = 0, tag = (uint64_t)id << 56;
 	uint8_t tmp[4096];
+	void *p[BURST];
 
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
-		for (int k = 0; k < 64; k++) {
-			uint64_t f = flags;
+		for (unsigned int k = 0; k < BURST; k += n) {
+			if (!out && reserve_records(r, rb, len, n, p))
+				return;
+			for (unsigned int i = 0; i < n; i++, seq++) {
+				uint64_t f = flags;
 
-			if (sampled && seq % SAMPLE_N == 0)
-				f = RINGBUF_FORCE_WAKEUP;
-			if (out) {
-				rec_fill(tmp, len, tag | seq);
-				while (ringbuf_output(rb, tmp, len, f)) {
-					if (atomic_load_explicit(&r->stop, memory_order_relaxed))
-						return;
-					relax();
+				if (sampled && seq % SAMPLE_N == 0)
+					f = RINGBUF_FORCE_WAKEUP;
+				if (out) {
+					rec_fill(tmp, len, tag | seq);
+					while (ringbuf_output(rb, tmp, len, f)) {
+						if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+							return;
+						relax();
+					}
+				} else {
+					rec_fill(p[i], len, tag | seq);
+					ringbuf_submit(rb, p[i], f);
 				}
-			} else {
-				void *p;
-
-				while (!(p = ringbuf_reserve(rb, len, 0))) {
-					if (atomic_load_explicit(&r->stop, memory_order_relaxed))
-						return;
-					relax();
-				}
-				rec_fill(p, len, tag | seq);
-				ringbuf_submit(rb, p, f);
 			}
-			seq++;
 		}
 	}
+}
+
+static void user_produce(struct run *r, int id)
+{
+	if (r->row->batch > 1)
+		produce_records(r, id, (unsigned int)r->row->batch);
+	else
+		produce_records(r, id, 1);
 }
 
 static void consume_busy(struct run *r)

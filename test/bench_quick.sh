@@ -16,7 +16,7 @@ cat "$tmp/err"
 grep -qi "sequence error" "$tmp/out" "$tmp/err" && { echo "FAIL: sequence error"; exit 1; }
 
 # Every mode bench --help-less listing knows must have printed a row.
-modes=("ringbuf busy" "ringbuf busy, idle policy none" "ringbuf manager consume busy" "ringbuf nowakeup busy"
+modes=("ringbuf busy" "ringbuf busy, batch 16" "ringbuf busy, idle policy none" "ringbuf manager consume busy" "ringbuf nowakeup busy"
        "ringbuf output busy" "ringbuf 2-producer busy" "ringbuf 2-producer split-CPU busy"
        "sharded 1-producer busy" "sharded 2-producer busy" "sharded 2-producer split-CPU busy"
        "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back" "sharded back-to-back"
@@ -30,7 +30,7 @@ for m in "${modes[@]}"; do
 	grep -qF "\"$m\"," "$tmp/out" || { echo "FAIL: no row for '$m'"; fails=$((fails+1)); }
 done
 # Our core rows must really have run (not skipped) with records moved.
-for m in "ringbuf busy" "ringbuf nowakeup busy" "ringbuf output busy" "ringbuf back-to-back" "sharded back-to-back"; do
+for m in "ringbuf busy" "ringbuf busy, batch 16" "ringbuf nowakeup busy" "ringbuf output busy" "ringbuf back-to-back" "sharded back-to-back"; do
 	line=$(grep -F "\"$m\",8," "$tmp/out")
 	rate=$(echo "$line" | cut -d, -f3)
 	[ -n "$rate" ] && awk "BEGIN{exit !($rate > 0)}" || { echo "FAIL: '$m' did not run: $line"; fails=$((fails+1)); }
