@@ -20,6 +20,10 @@ const struct row bench_rows[] = {
 	/* 16 records per ringbuf_reserve_batch: one claim CAS for 16 */
 	{ .name = "ringbuf busy, batch 16", .t = &user_ring, .ref = KREF_BUSY, .batch = 16 },
 	{ .name = "ringbuf busy, idle policy none", .t = &user_ring, .ref = KREF_BUSY, .idle_none = 1 },
+	/* "ringbuf busy" again, under another name: its pair with the first is
+	 * what a ratio of two identical rows does in this run (the noise every
+	 * other pair has to clear). */
+	{ .name = "ringbuf busy [A/A repeat]", .t = &user_ring, .ref = KREF_BUSY },
 	{ .name = "ringbuf manager consume busy", .t = &user_ring, .ref = KREF_BUSY,
 	  .consume = CONSUME_MANAGER_BUSY },
 	{ .name = "ringbuf nowakeup busy", .t = &user_ring, .ref = KREF_BUSY, .wake = WAKE_NONE },
@@ -77,6 +81,8 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf busy", .b = KREF_BUSY },
 	{ .what = "busy consume / minimal SPSC ring [floor]",
 	  .a = "ringbuf busy", .b = "minimal SPSC ring [floor]" },
+	{ .what = "busy [A/A repeat] / busy consume",
+	  .a = "ringbuf busy [A/A repeat]", .b = "ringbuf busy" },
 	{ .what = "busy, batch 16 / busy consume",
 	  .a = "ringbuf busy, batch 16", .b = "ringbuf busy" },
 	{ .what = "busy, batch 16 / minimal SPSC ring [floor]",

@@ -16,7 +16,7 @@ cat "$tmp/err"
 grep -qi "sequence error" "$tmp/out" "$tmp/err" && { echo "FAIL: sequence error"; exit 1; }
 
 # Every mode bench --help-less listing knows must have printed a row.
-modes=("ringbuf busy" "ringbuf busy, batch 16" "ringbuf busy, idle policy none" "ringbuf manager consume busy" "ringbuf nowakeup busy"
+modes=("ringbuf busy" "ringbuf busy [A/A repeat]" "ringbuf busy, batch 16" "ringbuf busy, idle policy none" "ringbuf manager consume busy" "ringbuf nowakeup busy"
        "ringbuf output busy" "ringbuf 2-producer busy" "ringbuf 2-producer split-CPU busy"
        "sharded 1-producer busy" "sharded 2-producer busy" "sharded 2-producer split-CPU busy"
        "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back" "sharded back-to-back"
