@@ -18,14 +18,6 @@
 
 #define RECOVER_MS 100
 
-static int lock_held(int fd, uint64_t byte)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)byte, .l_len = 1 };
-
-	CHECK_EQ(fcntl(fd, F_OFD_GETLK, &fl), 0);
-	return fl.l_type != F_UNLCK;
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const points[] = {
@@ -106,19 +98,7 @@ int main(int argc, char **argv)
 	 * a description of our own, which producer slots and which claim are
 	 * held. Only ours, the creator's, are. */
 	CHECK_EQ(ringbuf_recover(rb), 0);
-	{
-		char path[128];
-		int fd, used = 0;
-
-		snprintf(path, sizeof(path), "/dev/shm/%s", name);
-		fd = open(path, O_RDONLY);
-		CHECK(fd >= 0);
-		for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
-			used += lock_held(fd, RINGBUF_LOCK_SLOT(i));
-		CHECK_EQ(used, 1);
-		CHECK(lock_held(fd, RINGBUF_LOCK_CLAIM));
-		close(fd);
-	}
+	cp_expect_creator_locks_only(name);
 	ringbuf_free(rb);
 	CHECK_EQ(ringbuf_unlink(name), 0);
 	return 0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -214,4 +215,27 @@ void cp_kill_holding_reservation(struct ringbuf *rb, size_t len)
 	CHECK_EQ(waitpid(victim, &status, 0), victim);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	munmap(flag, 4096);
+}
+
+static int lock_held(int fd, uint64_t byte)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)byte, .l_len = 1 };
+
+	CHECK_EQ(fcntl(fd, F_OFD_GETLK, &fl), 0);
+	return fl.l_type != F_UNLCK;
+}
+
+void cp_expect_creator_locks_only(const char *ring)
+{
+	char path[128];
+	int fd, used = 0;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", ring);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	for (int i = 0; i < RINGBUF_MAX_PRODUCERS; i++)
+		used += lock_held(fd, RINGBUF_LOCK_SLOT(i));
+	CHECK_EQ(used, 1);
+	CHECK(lock_held(fd, RINGBUF_LOCK_CLAIM));
+	close(fd);
 }

@@ -56,4 +56,10 @@ int cp_on_record(void *ctx, void *data, size_t size);
  * seq < n (n = records it finished before dying). */
 void cp_expect_done(const struct cp_check *c, uint32_t id, uint64_t n);
 
+/* Every producer slot lock of the named ring is free but one (the creator's,
+ * a consumer and producer that is still attached), and the consumer's claim
+ * is held: asked from the ring file as any program would
+ * (ringbuf_format.h), so dead producers' slots are known to be free. */
+void cp_expect_creator_locks_only(const char *ring);
+
 #endif
