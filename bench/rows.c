@@ -60,6 +60,10 @@ const struct row bench_rows[] = {
 	{ .name = "perfbuf busy [raw mmap]", .t = &perf_buffer, .anchor = 1, .wake = WAKE_SAMPLED },
 	{ .name = "perfbuf wakeup-each busy [raw mmap]", .t = &perf_buffer, .anchor = 1 },
 	{ .name = "minimal SPSC ring [floor]", .t = &spsc_floor, .anchor = 1 },
+	/* Two producers on the producer CPU, a ring each: what sharing one CPU
+	 * costs when the producers share nothing else. */
+	{ .name = "minimal SPSC ring [floor], 2 producers", .t = &spsc_floor, .anchor = 1,
+	  .producers = 2 },
 	{ .name = "mutex+condvar queue", .t = &mutex_queue, .anchor = 1 },
 	{ .name = "pipe", .t = &pipe_fifo, .anchor = 1 },
 	/* latency (24-byte records, one every 20 us; blocking consumer, or busy) */
@@ -97,6 +101,8 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf output busy", .b = KREF_BUSY },
 	{ .what = "2 producers / 1 producer (busy)",
 	  .a = "ringbuf 2-producer busy", .b = "ringbuf busy" },
+	{ .what = "floor: 2 producers / 1, one CPU",
+	  .a = "minimal SPSC ring [floor], 2 producers", .b = "minimal SPSC ring [floor]" },
 	{ .what = "2 producers split-CPU / 1 producer",
 	  .a = "ringbuf 2-producer split-CPU busy", .b = "ringbuf busy" },
 	{ .what = "sharded 1 producer / ring 1 producer",
