@@ -148,7 +148,10 @@ static int consume_merged(struct ringbuf_sharded *s, ringbuf_sample_fn fn, void 
 			if (ret < 0)
 				return ret; /* -ENOMEM or garbage: staged ones stay */
 		}
-		qsort(s->st, s->nst, sizeof(*s->st), cmp_staged);
+		/* Not with nothing staged: s->st is NULL until the first
+		 * record, and qsort's base must not be NULL even for 0. */
+		if (s->nst > 1)
+			qsort(s->st, s->nst, sizeof(*s->st), cmp_staged);
 	}
 	while (s->st_next < s->nst && done < n) {
 		struct staged *e = &s->st[s->st_next++];

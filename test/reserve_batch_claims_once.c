@@ -184,6 +184,9 @@ int main(void)
 		struct ringbuf *mine;
 
 		CHECK(sh);
+		/* A merged consume before anything was ever staged (UBSan once
+		 * caught a NULL passed to qsort there). */
+		CHECK_EQ(ringbuf_sharded_consume(sh, on_rec, &s, RINGBUF_SHARDED_MERGE), 0);
 		CHECK_EQ(ringbuf_sharded_reserve_batch(sh, rec, 3, v, 1), -EINVAL);
 		CHECK_EQ(ringbuf_sharded_reserve_batch(NULL, rec, 3, v, 0), -EINVAL);
 		CHECK_EQ(ringbuf_sharded_reserve_batch(sh, size, 1, v, 0), -E2BIG);
