@@ -64,6 +64,9 @@ const struct row bench_rows[] = {
 	 * costs when the producers share nothing else. */
 	{ .name = "minimal SPSC ring [floor], 2 producers", .t = &spsc_floor, .anchor = 1,
 	  .producers = 2 },
+	/* ... and with producer i on CPU i % 2: one shares the consumer's. */
+	{ .name = "minimal SPSC ring [floor], 2 split-CPU", .t = &spsc_floor, .anchor = 1,
+	  .producers = 2, .split = 1 },
 	{ .name = "mutex+condvar queue", .t = &mutex_queue, .anchor = 1 },
 	{ .name = "pipe", .t = &pipe_fifo, .anchor = 1 },
 	/* latency (24-byte records, one every 20 us; blocking consumer, or busy) */
@@ -103,6 +106,8 @@ const struct row_pair bench_pairs[] = {
 	  .a = "ringbuf 2-producer busy", .b = "ringbuf busy" },
 	{ .what = "floor: 2 producers / 1, one CPU",
 	  .a = "minimal SPSC ring [floor], 2 producers", .b = "minimal SPSC ring [floor]" },
+	{ .what = "floor: 2 producers split-CPU / 1",
+	  .a = "minimal SPSC ring [floor], 2 split-CPU", .b = "minimal SPSC ring [floor]" },
 	{ .what = "2 producers split-CPU / 1 producer",
 	  .a = "ringbuf 2-producer split-CPU busy", .b = "ringbuf busy" },
 	{ .what = "sharded 1 producer / ring 1 producer",

@@ -22,7 +22,7 @@ modes=("ringbuf busy" "ringbuf busy [A/A repeat]" "ringbuf busy, batch 16" "ring
        "ringbuf overwrite busy" "ringbuf busy +backoff" "ringbuf poll (manager)" "ringbuf sampled poll" "ringbuf back-to-back" "sharded back-to-back"
        "kernel nowakeup busy [libbpf]" "kernel nowakeup busy +backoff [libbpf]" "kernel nowakeup busy [ringbuf]" "kernel adaptive busy [libbpf]"
        "kernel poll [libbpf]" "kernel poll [ringbuf manager]" "kernel sampled poll [libbpf]"
-       "kernel back-to-back" "perfbuf busy [raw mmap]" "perfbuf wakeup-each busy [raw mmap]" "minimal SPSC ring [floor]" "minimal SPSC ring [floor], 2 producers" "mutex+condvar queue" "pipe"
+       "kernel back-to-back" "perfbuf busy [raw mmap]" "perfbuf wakeup-each busy [raw mmap]" "minimal SPSC ring [floor]" "minimal SPSC ring [floor], 2 producers" "minimal SPSC ring [floor], 2 split-CPU" "mutex+condvar queue" "pipe"
        "latency ringbuf poll" "latency ringbuf busy" "latency ringbuf busy, idle none" "latency mutex+condvar"
        "latency pipe")
 fails=0
