@@ -65,7 +65,7 @@
 static const int fb_sizes[FB_NSIZES] = { 32, 200, 1000 };
 
 /* The anchors the ratios divide by, by index. */
-enum { R_MIN_MMAP = 3, R_MIN_READ, R_TFS_READ, R_TFS_BUF };
+enum { R_MIN_MMAP = 4, R_MIN_READ, R_TFS_READ, R_TFS_BUF };
 
 static const struct frow frows[] = {
 	{ .name = "ftrace ringbuf auto", .setup = ours_setup, .drain = ours_drain,
@@ -74,6 +74,10 @@ static const struct frow frows[] = {
 	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_MMAP },
 	{ .name = "ftrace ringbuf read(2)", .setup = ours_setup, .drain = ours_drain,
 	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_READ },
+	/* "ftrace ringbuf auto" again: how far two identical readers' ratios
+	 * lie apart in one run. */
+	{ .name = "ftrace ringbuf auto [A/A]", .setup = ours_setup, .drain = ours_drain,
+	  .teardown = ours_teardown, .arg = RINGBUF_FTRACE_AUTO },
 	[R_MIN_MMAP] = { .name = "ftrace minimal mmap", .anchor = 1, .setup = min_mmap_setup,
 			 .drain = min_mmap_drain, .teardown = min_teardown },
 	[R_MIN_READ] = { .name = "ftrace minimal read(2)", .anchor = 1, .setup = min_read_setup,
