@@ -55,6 +55,12 @@ static int ring_add(struct ringbuf_consumer *c, void *rb, int (*fn)(void *, void
 }
 static uint64_t ring_avail(void *rb) { return ringbuf_query(rb, RINGBUF_AVAIL_DATA); }
 
+/* A record's payload size, uniform in [min_size, max_size]. */
+static size_t rand_len(const struct stress_cfg *c, uint64_t *rnd)
+{
+	return c->min_size + (size_t)(test_rand(rnd) % (c->max_size - c->min_size + 1));
+}
+
 /* A batch producer: up to cfg->batch records of one size per claim, filled,
  * then committed in a shuffled order; the consumer must still see them in
  * ring order and stop at the first one not yet committed. */
@@ -67,8 +73,7 @@ static void produce_batches(struct producer *p, uint64_t *rnd)
 
 	CHECK(p->t->reserve_batch && max <= STRESS_MAX_BATCH && !c->use_output);
 	for (long seq = 0; seq < c->records_per_producer;) {
-		size_t span = c->max_size - c->min_size + 1;
-		size_t len = c->min_size + (size_t)(test_rand(rnd) % span);
+		size_t len = rand_len(c, rnd);
 		long left = c->records_per_producer - seq;
 		unsigned int k = left < (long)max ? (unsigned int)left : max;
 		int err;
@@ -106,22 +111,15 @@ static void produce_batches(struct producer *p, uint64_t *rnd)
 	}
 }
 
-static void *produce(void *arg)
+/* A single-record producer: reserve and commit (or output) each record,
+ * retrying on a full ring. tmp: a buffer for output's copies. */
+static void produce_singles(struct producer *p, uint64_t *rnd, uint8_t *tmp)
 {
-	struct producer *p = arg;
 	const struct stress_cfg *c = p->cfg;
-	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (p->id + 1);
-	uint8_t tmp[1 << 16];
-	long first = 0;
 
-	if (c->batch > 1 && p->id % 2 == 0) {
-		produce_batches(p, &rnd);
-		first = c->records_per_producer;
-	}
-	for (long seq = first; seq < c->records_per_producer; seq++) {
-		size_t span = c->max_size - c->min_size + 1;
-		size_t len = c->min_size + (size_t)(test_rand(&rnd) % span);
-		int discard = c->discard_pct && (int)(test_rand(&rnd) % 100) < c->discard_pct;
+	for (long seq = 0; seq < c->records_per_producer; seq++) {
+		size_t len = rand_len(c, rnd);
+		int discard = c->discard_pct && (int)(test_rand(rnd) % 100) < c->discard_pct;
 		void *rec;
 
 		if (discard)
@@ -149,6 +147,19 @@ static void *produce(void *arg)
 			sched_yield();
 		}
 	}
+}
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	const struct stress_cfg *c = p->cfg;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (p->id + 1);
+	uint8_t tmp[1 << 16];
+
+	if (c->batch > 1 && p->id % 2 == 0)
+		produce_batches(p, &rnd);
+	else
+		produce_singles(p, &rnd, tmp);
 	/* The end marker: seq == records_per_producer. Per-producer order
 	 * means every record of this producer is in once it arrives. */
 	test_rec_fill(tmp, sizeof(struct test_rec), p->id, (uint64_t)c->records_per_producer);
