@@ -144,7 +144,18 @@ int main(int argc, char **argv)
 		if (kid == 0)
 			consumer(name, count, seed + (uint64_t)k);
 		if (k < kills) {
-			usleep(1000 + test_rand(&seed) % 10000);
+			/* Kill it at work: once it released a random number of
+			 * records more (at most count / (2 * kills) per run, so
+			 * no run can reach the end first), at whatever point of
+			 * its loop it is then. A fixed time instead let fast
+			 * consumers finish before the kill (an ASan run killed
+			 * only 5 of 12). */
+			int64_t target = sh->rel_lo + 1 +
+					 (int64_t)(test_rand(&seed) % (uint64_t)(count / (2 * kills)));
+			uint64_t until = test_now_ns() + 20000000000ULL;
+
+			while (sh->rel_lo < target && !sh->failed && test_now_ns() < until)
+				usleep(50);
 			kill(kid, SIGKILL);
 		}
 		CHECK(waitpid(kid, &status, 0) == kid);
